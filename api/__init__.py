@@ -1,0 +1,1 @@
+"""HTTP API, web pages and the CLI: thin layers over the services."""

@@ -1,0 +1,1 @@
+"""Adjudication records: what each payer paid and adjusted, per claim and per line."""

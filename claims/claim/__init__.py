@@ -1,0 +1,1 @@
+"""Claims as submission documents: versions, lines, state and its history."""

@@ -1,0 +1,28 @@
+"""Engine settings read from the environment: where the database and the data folder live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATABASE_URL_ENV = "CLAIMS_DATABASE_URL"
+DATA_DIR_ENV = "CLAIMS_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """The folder for the embedded database and stored files (CLAIMS_DATA_DIR, else ./data)."""
+    return Path(os.environ.get(DATA_DIR_ENV) or "data").resolve()
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The database URL: the explicit one, else CLAIMS_DATABASE_URL, else a SQLite file."""
+    url = explicit or os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'claims.db'}"
+    # psycopg 3 is the driver we ship; accept the plain scheme people paste from psql.
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url

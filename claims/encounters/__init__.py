@@ -1,0 +1,1 @@
+"""Encounters, their diagnoses and the charge lines that carry A/R."""

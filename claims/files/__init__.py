@@ -1,0 +1,1 @@
+"""Stored files (every X12 file in and out) and the control-number counters."""

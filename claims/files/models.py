@@ -1,0 +1,84 @@
+"""Tables of stored files and control-number counters."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from claims.base import Base, IdType, str_enum, utcnow
+
+
+class Direction(enum.StrEnum):
+    """Whether we received or sent the file."""
+
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class FileKind(enum.StrEnum):
+    """What a stored file holds."""
+
+    X837P = "837P"
+    X837I = "837I"
+    X835 = "835"
+    X999 = "999"
+    X277CA = "277CA"
+    TA1 = "TA1"
+    OTHER = "other"
+
+
+class FileStatus(enum.StrEnum):
+    """How far processing of a file got."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    REFUSED = "refused"  # malformed: nothing of it was applied
+    DUPLICATE = "duplicate"
+    SENT = "sent"
+
+
+class StoredFile(Base):
+    """A file exactly as it came or went, addressed by its SHA-256. Holds PHI."""
+
+    __tablename__ = "stored_files"
+    __table_args__ = (UniqueConstraint("practice_id", "direction", "sha256"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[Direction] = mapped_column(str_enum(Direction, "direction"))
+    kind: Mapped[FileKind] = mapped_column(str_enum(FileKind, "file_kind"))
+    name: Mapped[str | None] = mapped_column(String(255))  # the name it arrived or left with
+    size_bytes: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[FileStatus] = mapped_column(str_enum(FileStatus, "file_status"))
+    error: Mapped[str | None] = mapped_column(Text)  # why it was refused, naming the place
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+
+
+class CounterKind(enum.StrEnum):
+    """Which envelope control number a counter issues."""
+
+    INTERCHANGE = "ISA13"
+    GROUP = "GS06"
+    TRANSACTION = "ST02"
+
+
+class ControlCounter(Base):
+    """The next control number per trading partner; taken under a row lock, never reused."""
+
+    __tablename__ = "control_counters"
+    __table_args__ = (
+        UniqueConstraint("trading_partner_id", "kind"),
+        CheckConstraint("next_value BETWEEN 1 AND 999999999", name="next_value_range"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    trading_partner_id: Mapped[int] = mapped_column(ForeignKey("trading_partners.id"))
+    kind: Mapped[CounterKind] = mapped_column(str_enum(CounterKind, "counter_kind"))
+    next_value: Mapped[int] = mapped_column(default=1)

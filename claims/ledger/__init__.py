@@ -1,0 +1,1 @@
+"""The append-only double-entry ledger in integer cents."""

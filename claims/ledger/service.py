@@ -1,0 +1,321 @@
+"""Posting, reversing and reading the ledger. Services flush; their caller commits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from claims.errors import LedgerError, NotFound
+from claims.ledger.models import AR_KINDS, Account, AccountKind, Entry, EntryKind
+
+_SCOPED = {AccountKind.INSURANCE_AR: "coverage", AccountKind.PATIENT_AR: "patient"}
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One entry to post: amount moves from the credit account to the debit account."""
+
+    debit_account_id: int
+    credit_account_id: int
+    amount_cents: int
+    kind: EntryKind
+    posting_date: date
+    actor: str
+    charge_line_id: int | None = None
+    claim_id: int | None = None
+    service_date: date | None = None
+    deposit_date: date | None = None
+    external_id: str | None = None
+    source_file_id: int | None = None
+    segment_position: int | None = None
+    group_code: str | None = None
+    reason_code: str | None = None
+    remark_codes: str | None = None
+    memo: str | None = None
+    reverses_entry_id: int | None = None
+
+
+def account_key(kind: AccountKind, *, coverage_id: int | None, patient_id: int | None) -> str:
+    """The stable key of an account within its practice."""
+    if kind is AccountKind.INSURANCE_AR:
+        if coverage_id is None or patient_id is not None:
+            raise LedgerError("insurance A/R account: needs coverage_id and no patient_id")
+        return f"{kind.value}:coverage:{coverage_id}"
+    if kind is AccountKind.PATIENT_AR:
+        if patient_id is None or coverage_id is not None:
+            raise LedgerError("patient A/R account: needs patient_id and no coverage_id")
+        return f"{kind.value}:patient:{patient_id}"
+    if coverage_id is not None or patient_id is not None:
+        raise LedgerError(f"{kind.value} account: takes no coverage_id or patient_id")
+    return kind.value
+
+
+def account(
+    session: Session,
+    *,
+    practice_id: int,
+    kind: AccountKind,
+    coverage_id: int | None = None,
+    patient_id: int | None = None,
+) -> int:
+    """The ID of the practice's account of this kind (and scope), created on first use."""
+    key = account_key(kind, coverage_id=coverage_id, patient_id=patient_id)
+    lookup = select(Account.id).where(Account.practice_id == practice_id, Account.key == key)
+    found = session.scalar(lookup)
+    if found is not None:
+        return found
+    try:
+        # A concurrent writer may create the same account; the savepoint keeps our work.
+        with session.begin_nested():
+            session.execute(
+                insert(Account).values(
+                    practice_id=practice_id,
+                    key=key,
+                    kind=kind,
+                    coverage_id=coverage_id,
+                    patient_id=patient_id,
+                    debits_posted_cents=0,
+                    credits_posted_cents=0,
+                )
+            )
+    except IntegrityError:
+        pass
+    created = session.scalar(lookup)
+    if created is None:  # pragma: no cover - the insert either worked or raced a winner
+        raise LedgerError(f"account {key} could not be created")
+    return created
+
+
+def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> list[int]:
+    """Append entries (all or none) and update account totals; returns the entry IDs in order.
+
+    A posting whose external_id was already posted with the same content is not posted again
+    (its existing ID is returned); the same external_id with other content is refused.
+    """
+    if not postings:
+        return []
+    _validate_shape(postings)
+    accounts = _load_accounts(session, practice_id, postings)
+    for index, p in enumerate(postings):
+        place = f"posting {index + 1}"
+        touches_ar = {accounts[p.debit_account_id], accounts[p.credit_account_id]} & AR_KINDS
+        if touches_ar and p.charge_line_id is None:
+            raise LedgerError(f"{place}: charge_line_id is required for an A/R account")
+
+    existing = _existing_by_external_id(session, practice_id, postings)
+    ids: list[int | None] = [None] * len(postings)
+    fresh: list[tuple[int, Posting]] = []
+    for index, p in enumerate(postings):
+        prior = existing.get(p.external_id) if p.external_id else None
+        if prior is None:
+            fresh.append((index, p))
+        elif _same_content(prior, p):
+            ids[index] = prior.id
+        else:
+            raise LedgerError(
+                f"posting {index + 1}: external_id was already used for a different entry "
+                f"(entry {prior.id})"
+            )
+
+    if fresh:
+        rows = [{**asdict(p), "practice_id": practice_id} for _, p in fresh]
+        new_ids = session.scalars(
+            insert(Entry).returning(Entry.id, sort_by_parameter_order=True), rows
+        ).all()
+        for (index, _), new_id in zip(fresh, new_ids, strict=True):
+            ids[index] = new_id
+        _add_to_totals(session, [p for _, p in fresh])
+    return [i for i in ids if i is not None]
+
+
+def reverse(
+    session: Session,
+    *,
+    practice_id: int,
+    entry_id: int,
+    posting_date: date,
+    actor: str,
+    memo: str,
+    external_id: str | None = None,
+) -> int:
+    """Post the entry that undoes entry_id (allowed once; a reversal is not reversed)."""
+    original = session.get(Entry, entry_id)
+    if original is None or original.practice_id != practice_id:
+        raise NotFound(f"ledger entry {entry_id} not found")
+    if original.reverses_entry_id is not None:
+        raise LedgerError(
+            f"entry {entry_id} is itself a reversal; post a new entry instead of reversing it"
+        )
+    already = session.scalar(select(Entry.id).where(Entry.reverses_entry_id == entry_id))
+    if already is not None:
+        raise LedgerError(f"entry {entry_id} was already reversed by entry {already}")
+    reversal = Posting(
+        debit_account_id=original.credit_account_id,
+        credit_account_id=original.debit_account_id,
+        amount_cents=original.amount_cents,
+        kind=EntryKind.REVERSAL,
+        posting_date=posting_date,
+        actor=actor,
+        memo=memo,
+        charge_line_id=original.charge_line_id,
+        claim_id=original.claim_id,
+        service_date=original.service_date,
+        deposit_date=original.deposit_date,
+        external_id=external_id,
+        reverses_entry_id=entry_id,
+    )
+    return post(session, practice_id=practice_id, postings=[reversal])[0]
+
+
+def balance(session: Session, account_id: int, *, charge_line_id: int | None = None) -> int:
+    """An account's balance (debits minus credits) summed from its entries, optionally for one
+    charge line."""
+    debits = select(func.coalesce(func.sum(Entry.amount_cents), 0)).where(
+        Entry.debit_account_id == account_id
+    )
+    credits = select(func.coalesce(func.sum(Entry.amount_cents), 0)).where(
+        Entry.credit_account_id == account_id
+    )
+    if charge_line_id is not None:
+        debits = debits.where(Entry.charge_line_id == charge_line_id)
+        credits = credits.where(Entry.charge_line_id == charge_line_id)
+    return int(session.scalar(debits) or 0) - int(session.scalar(credits) or 0)
+
+
+def line_balances(session: Session, charge_line_id: int) -> dict[int, int]:
+    """Every non-zero balance a charge line holds, by A/R account (its responsible parties)."""
+    sums: dict[int, int] = defaultdict(int)
+    rows = session.execute(
+        select(Entry.debit_account_id, Entry.credit_account_id, Entry.amount_cents).where(
+            Entry.charge_line_id == charge_line_id
+        )
+    )
+    for debit, credit, amount in rows:
+        sums[debit] += amount
+        sums[credit] -= amount
+    ar_ids = set(
+        session.scalars(
+            select(Account.id).where(Account.id.in_(sums), Account.kind.in_(list(AR_KINDS)))
+        )
+    )
+    return {acc: cents for acc, cents in sums.items() if acc in ar_ids and cents != 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Imbalance:
+    """An account whose running totals differ from the sum of its entries."""
+
+    account_id: int
+    key: str
+    projected_debits: int
+    projected_credits: int
+    entry_debits: int
+    entry_credits: int
+
+
+def check(session: Session, *, practice_id: int | None = None) -> list[Imbalance]:
+    """Every account whose totals do not equal the sums of its entries (empty when sound)."""
+    debit_sums = dict(
+        session.execute(
+            select(Entry.debit_account_id, func.sum(Entry.amount_cents)).group_by(
+                Entry.debit_account_id
+            )
+        ).all()
+    )
+    credit_sums = dict(
+        session.execute(
+            select(Entry.credit_account_id, func.sum(Entry.amount_cents)).group_by(
+                Entry.credit_account_id
+            )
+        ).all()
+    )
+    query = select(Account)
+    if practice_id is not None:
+        query = query.where(Account.practice_id == practice_id)
+    problems = []
+    for acc in session.scalars(query):
+        debits = int(debit_sums.get(acc.id, 0))
+        credits = int(credit_sums.get(acc.id, 0))
+        if (debits, credits) != (acc.debits_posted_cents, acc.credits_posted_cents):
+            problems.append(
+                Imbalance(
+                    acc.id, acc.key, acc.debits_posted_cents, acc.credits_posted_cents, debits,
+                    credits,
+                )
+            )
+    return problems
+
+
+def _validate_shape(postings: Sequence[Posting]) -> None:
+    for index, p in enumerate(postings):
+        place = f"posting {index + 1}"
+        if type(p.amount_cents) is not int:
+            raise LedgerError(f"{place}: amount_cents must be an integer number of cents")
+        if p.amount_cents <= 0:
+            raise LedgerError(f"{place}: amount_cents must be positive (swap the accounts)")
+        if p.debit_account_id == p.credit_account_id:
+            raise LedgerError(f"{place}: debit and credit account are the same")
+        if not p.actor:
+            raise LedgerError(f"{place}: actor is required (who or what posted it)")
+        if p.source_file_id is None and not p.memo and p.reverses_entry_id is None:
+            raise LedgerError(f"{place}: a reason is required (source_file_id or memo)")
+
+
+def _load_accounts(
+    session: Session, practice_id: int, postings: Sequence[Posting]
+) -> dict[int, AccountKind]:
+    wanted = {p.debit_account_id for p in postings} | {p.credit_account_id for p in postings}
+    found = dict(
+        session.execute(
+            select(Account.id, Account.kind).where(
+                Account.id.in_(wanted), Account.practice_id == practice_id
+            )
+        ).all()
+    )
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise LedgerError(f"account_id {missing[0]}: no such account in this practice")
+    return found
+
+
+def _existing_by_external_id(
+    session: Session, practice_id: int, postings: Sequence[Posting]
+) -> dict[str, Entry]:
+    keys = [p.external_id for p in postings if p.external_id]
+    if len(keys) != len(set(keys)):
+        raise LedgerError("external_id repeats within one posting call")
+    if not keys:
+        return {}
+    rows = session.scalars(
+        select(Entry).where(Entry.practice_id == practice_id, Entry.external_id.in_(keys))
+    )
+    return {e.external_id: e for e in rows if e.external_id}
+
+
+def _same_content(entry: Entry, p: Posting) -> bool:
+    return all(getattr(entry, name) == value for name, value in asdict(p).items())
+
+
+def _add_to_totals(session: Session, postings: Sequence[Posting]) -> None:
+    debits: dict[int, int] = defaultdict(int)
+    credits: dict[int, int] = defaultdict(int)
+    for p in postings:
+        debits[p.debit_account_id] += p.amount_cents
+        credits[p.credit_account_id] += p.amount_cents
+    # One UPDATE per touched account: the increment happens in the database, under its row
+    # lock, so concurrent posters never lose each other's amounts.
+    for account_id in sorted(debits.keys() | credits.keys()):
+        session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(
+                debits_posted_cents=Account.debits_posted_cents + debits.get(account_id, 0),
+                credits_posted_cents=Account.credits_posted_cents + credits.get(account_id, 0),
+            )
+        )

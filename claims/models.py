@@ -1,0 +1,38 @@
+"""Every table of the engine, imported in one place so that Base.metadata is complete."""
+
+from claims.adjudications.models import Adjudication, Adjustment
+from claims.audit.models import AuditEvent
+from claims.base import Base
+from claims.claim.models import Claim, ClaimLine, ClaimTransition
+from claims.encounters.models import ChargeLine, Diagnosis, Encounter
+from claims.files.models import ControlCounter, StoredFile
+from claims.ledger.models import Account, Entry
+from claims.patients.models import Coverage, Patient
+from claims.practice.models import BillingProvider, Payer, Practice, Provider, TradingPartner
+from claims.rework.models import ReworkItem, ReworkNote
+
+__all__ = [
+    "Account",
+    "Adjudication",
+    "Adjustment",
+    "AuditEvent",
+    "Base",
+    "BillingProvider",
+    "ChargeLine",
+    "Claim",
+    "ClaimLine",
+    "ClaimTransition",
+    "ControlCounter",
+    "Coverage",
+    "Diagnosis",
+    "Encounter",
+    "Entry",
+    "Patient",
+    "Payer",
+    "Practice",
+    "Provider",
+    "ReworkItem",
+    "ReworkNote",
+    "StoredFile",
+    "TradingPartner",
+]

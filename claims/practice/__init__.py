@@ -1,0 +1,1 @@
+"""Practices and their master data: billing providers, providers, payers, trading partners."""

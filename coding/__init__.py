@@ -1,0 +1,1 @@
+"""Code sets and scrubber edits (pure: no database)."""

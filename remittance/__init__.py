@@ -1,0 +1,1 @@
+"""Turning inbound 835s into adjudications, ledger postings and rework items."""
