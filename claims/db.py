@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+import claims.models  # noqa: F401  (every table mapped before the first session)
 from claims.config import database_url
 
 

@@ -64,7 +64,9 @@ class Account(Base):
         CheckConstraint(
             "kind <> 'insurance_ar' OR coverage_id IS NOT NULL", name="insurance_ar_coverage"
         ),
-        CheckConstraint("kind <> 'patient_ar' OR patient_id IS NOT NULL", name="patient_ar_patient"),
+        CheckConstraint(
+            "kind <> 'patient_ar' OR patient_id IS NOT NULL", name="patient_ar_patient"
+        ),
         CheckConstraint("debits_posted_cents >= 0", name="debits_not_negative"),
         CheckConstraint("credits_posted_cents >= 0", name="credits_not_negative"),
     )

@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from claims.errors import LedgerError, NotFound
 from claims.ledger.models import AR_KINDS, Account, AccountKind, Entry, EntryKind
@@ -207,6 +208,22 @@ def line_balances(session: Session, charge_line_id: int) -> dict[int, int]:
     return {acc: cents for acc, cents in sums.items() if acc in ar_ids and cents != 0}
 
 
+def entries_for_charge_lines(
+    session: Session, charge_line_ids: Sequence[int]
+) -> list[tuple[Entry, str, str]]:
+    """Every entry on these charge lines, oldest first, with its debit and credit account keys."""
+    debit = aliased(Account)
+    credit = aliased(Account)
+    rows = session.execute(
+        select(Entry, debit.key, credit.key)
+        .join(debit, Entry.debit_account_id == debit.id)
+        .join(credit, Entry.credit_account_id == credit.id)
+        .where(Entry.charge_line_id.in_(list(charge_line_ids)))
+        .order_by(Entry.id)
+    )
+    return [(entry, debit_key, credit_key) for entry, debit_key, credit_key in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Imbalance:
     """An account whose running totals differ from the sum of its entries."""
@@ -221,20 +238,8 @@ class Imbalance:
 
 def check(session: Session, *, practice_id: int | None = None) -> list[Imbalance]:
     """Every account whose totals do not equal the sums of its entries (empty when sound)."""
-    debit_sums = dict(
-        session.execute(
-            select(Entry.debit_account_id, func.sum(Entry.amount_cents)).group_by(
-                Entry.debit_account_id
-            )
-        ).all()
-    )
-    credit_sums = dict(
-        session.execute(
-            select(Entry.credit_account_id, func.sum(Entry.amount_cents)).group_by(
-                Entry.credit_account_id
-            )
-        ).all()
-    )
+    debit_sums = _sums_by(session, Entry.debit_account_id)
+    credit_sums = _sums_by(session, Entry.credit_account_id)
     query = select(Account)
     if practice_id is not None:
         query = query.where(Account.practice_id == practice_id)
@@ -245,11 +250,20 @@ def check(session: Session, *, practice_id: int | None = None) -> list[Imbalance
         if (debits, credits) != (acc.debits_posted_cents, acc.credits_posted_cents):
             problems.append(
                 Imbalance(
-                    acc.id, acc.key, acc.debits_posted_cents, acc.credits_posted_cents, debits,
+                    acc.id,
+                    acc.key,
+                    acc.debits_posted_cents,
+                    acc.credits_posted_cents,
+                    debits,
                     credits,
                 )
             )
     return problems
+
+
+def _sums_by(session: Session, column: Any) -> dict[int, int]:
+    rows = session.execute(select(column, func.sum(Entry.amount_cents)).group_by(column))
+    return {account_id: int(total) for account_id, total in rows}
 
 
 def _validate_shape(postings: Sequence[Posting]) -> None:
@@ -271,13 +285,12 @@ def _load_accounts(
     session: Session, practice_id: int, postings: Sequence[Posting]
 ) -> dict[int, AccountKind]:
     wanted = {p.debit_account_id for p in postings} | {p.credit_account_id for p in postings}
-    found = dict(
-        session.execute(
-            select(Account.id, Account.kind).where(
-                Account.id.in_(wanted), Account.practice_id == practice_id
-            )
-        ).all()
+    rows = session.execute(
+        select(Account.id, Account.kind).where(
+            Account.id.in_(wanted), Account.practice_id == practice_id
+        )
     )
+    found = {account_id: kind for account_id, kind in rows}
     missing = sorted(wanted - found.keys())
     if missing:
         raise LedgerError(f"account_id {missing[0]}: no such account in this practice")

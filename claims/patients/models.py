@@ -29,7 +29,7 @@ class CoverageOrder(enum.StrEnum):
 
 
 class Relationship(enum.StrEnum):
-    """Patient's relationship to the subscriber: the X12 individual relationship code (SBR02/PAT01)."""
+    """Patient to subscriber: the X12 individual relationship code (SBR02 / PAT01)."""
 
     SELF = "18"
     SPOUSE = "01"

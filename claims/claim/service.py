@@ -1,0 +1,199 @@
+"""Creating claim versions and moving them through their states, with every step recorded."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from claims.base import utcnow
+from claims.claim.models import Claim, ClaimLine, ClaimTransition, Frequency
+from claims.claim.state import ClaimState, Command, Event, apply_event, check_command, replay
+from claims.encounters.models import ChargeLine, Encounter
+from claims.errors import InvalidInput, NotFound
+from claims.patients.models import Coverage
+from claims.practice.models import Payer
+
+# Letters and digits without the look-alikes (0/O, 1/I/L): CLM01 gets read aloud on phones.
+_PCN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+PCN_LENGTH = 12
+
+
+def new_patient_control_number() -> str:
+    """A fresh CLM01: 12 characters, letters and digits only (payers keep at most 17)."""
+    return "".join(secrets.choice(_PCN_ALPHABET) for _ in range(PCN_LENGTH))
+
+
+def get_claim(session: Session, *, practice_id: int, claim_id: int) -> Claim:
+    """The claim, or NotFound when it does not exist in this practice."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.practice_id != practice_id:
+        raise NotFound(f"claim {claim_id} not found")
+    return claim
+
+
+def create_claim(
+    session: Session,
+    *,
+    practice_id: int,
+    encounter_id: int,
+    coverage_id: int,
+    charge_line_ids: Sequence[int] | None = None,
+    actor: str,
+    frequency: Frequency = Frequency.ORIGINAL,
+    previous_claim_id: int | None = None,
+) -> Claim:
+    """A new draft claim version for a coverage, over the encounter's charge lines (all of them
+    unless named), each line with its own line item control number."""
+    encounter = session.get(Encounter, encounter_id)
+    if encounter is None or encounter.practice_id != practice_id:
+        raise NotFound(f"encounter {encounter_id} not found")
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None or coverage.practice_id != practice_id:
+        raise NotFound(f"coverage {coverage_id} not found")
+    if coverage.patient_id != encounter.patient_id:
+        raise InvalidInput("coverage_id: the coverage belongs to another patient")
+    lines = list(
+        session.scalars(
+            select(ChargeLine)
+            .where(ChargeLine.encounter_id == encounter_id)
+            .order_by(ChargeLine.line_number)
+        )
+    )
+    if charge_line_ids is not None:
+        wanted = set(charge_line_ids)
+        unknown = wanted - {line.id for line in lines}
+        if unknown:
+            raise InvalidInput(f"charge_line_ids: {min(unknown)} is not a line of this encounter")
+        lines = [line for line in lines if line.id in wanted]
+    if not lines:
+        raise InvalidInput("charge_line_ids: a claim needs at least one charge line")
+    pcn = new_patient_control_number()
+    claim = Claim(
+        practice_id=practice_id,
+        patient_id=encounter.patient_id,
+        encounter_id=encounter.id,
+        coverage_id=coverage.id,
+        payer_id=coverage.payer_id,
+        kind=encounter.kind,
+        patient_control_number=pcn,
+        frequency=frequency,
+        state=ClaimState.DRAFT,
+        previous_claim_id=previous_claim_id,
+        total_charge_cents=sum(line.charge_cents for line in lines),
+    )
+    claim.lines = [
+        ClaimLine(
+            practice_id=practice_id,
+            charge_line_id=line.id,
+            line_number=number,
+            line_control_number=f"{pcn}L{number}",
+            charge_cents=line.charge_cents,
+        )
+        for number, line in enumerate(lines, start=1)
+    ]
+    session.add(claim)
+    session.flush()
+    _record(session, claim, "created", ClaimState.DRAFT, actor=actor, reason=None)
+    return claim
+
+
+def run_command(
+    session: Session, *, claim: Claim, command: Command, actor: str, reason: str | None = None
+) -> Claim:
+    """Apply a command the claim's state allows, or raise StateError saying why not."""
+    payer = session.get(Payer, claim.payer_id)
+    accepts = payer.accepts_replacement if payer is not None else True
+    target = check_command(claim.state, command, payer_accepts_replacement=accepts)
+    _record(session, claim, command.value, target, actor=actor, reason=reason)
+    if command is Command.SUBMIT:
+        claim.submitted_at = utcnow()
+    return claim
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    """The state an outside event led to, and why a person should look (or None)."""
+
+    state: ClaimState
+    attention: str | None
+
+
+def record_event(
+    session: Session,
+    *,
+    claim: Claim,
+    event: Event,
+    actor: str,
+    reason: str | None = None,
+    source_file_id: int | None = None,
+    segment_position: int | None = None,
+) -> EventResult:
+    """Record an outside event (never refused) and move the claim to the state it leads to."""
+    outcome = apply_event(claim.state, event)
+    _record(
+        session,
+        claim,
+        event.value,
+        outcome.state,
+        actor=actor,
+        reason=reason,
+        attention=outcome.attention,
+        source_file_id=source_file_id,
+        segment_position=segment_position,
+    )
+    return EventResult(outcome.state, outcome.attention)
+
+
+def history(session: Session, claim_id: int) -> list[ClaimTransition]:
+    """Every recorded step of a claim, oldest first."""
+    return list(
+        session.scalars(
+            select(ClaimTransition)
+            .where(ClaimTransition.claim_id == claim_id)
+            .order_by(ClaimTransition.id)
+        )
+    )
+
+
+def recomputed_state(session: Session, claim_id: int) -> ClaimState:
+    """The state replayed from the recorded commands and events (equals claim.state when sound)."""
+    steps: list[Command | Event] = []
+    for step in history(session, claim_id):
+        if step.trigger in Command.__members__.values():
+            steps.append(Command(step.trigger))
+        elif step.trigger in Event.__members__.values():
+            steps.append(Event(step.trigger))
+    return replay(steps)
+
+
+def _record(
+    session: Session,
+    claim: Claim,
+    trigger: str,
+    to_state: ClaimState,
+    *,
+    actor: str,
+    reason: str | None,
+    attention: str | None = None,
+    source_file_id: int | None = None,
+    segment_position: int | None = None,
+) -> None:
+    session.add(
+        ClaimTransition(
+            claim_id=claim.id,
+            trigger=trigger,
+            from_state=claim.state,
+            to_state=to_state,
+            actor=actor,
+            reason=reason,
+            attention=attention,
+            source_file_id=source_file_id,
+            segment_position=segment_position,
+        )
+    )
+    claim.state = to_state
+    session.flush()

@@ -1,0 +1,389 @@
+"""The demo practice: master data, patients, coverages and encounters with posted charges.
+
+Deterministic (a fixed seed), fictional people, codes billable in the shipped ICD-10-CM
+release, dates of service from 2026-04-01 to 2026-09-30. Running it twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from claims.claim import service as claim_service
+from claims.encounters.models import ClaimKind
+from claims.encounters.service import ChargeInput, EncounterInput, create_encounter
+from claims.patients.models import Coverage, CoverageOrder, Patient, Relationship, Sex
+from claims.practice.models import (
+    BillingProvider,
+    ClaimKinds,
+    Payer,
+    Practice,
+    Provider,
+    TradingPartner,
+    Usage,
+)
+from coding.npi import check_digit
+
+PRACTICE_CODE = "DEMO"
+ACTOR = "demo"
+FIRST_SERVICE_DATE = date(2026, 4, 1)
+LAST_SERVICE_DATE = date(2026, 9, 30)
+PATIENTS = 20
+ENCOUNTERS = 50
+
+_FIRST = [
+    "Ava",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Zoe",
+    "Ethan",
+    "Lena",
+    "Omar",
+    "Ruth",
+    "Victor",
+    "Iris",
+    "Hugo",
+    "Nora",
+    "Felix",
+    "June",
+    "Amos",
+    "Cleo",
+    "Dario",
+    "Esme",
+    "Gideon",
+]
+_LAST = [
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Dogwood",
+    "Elm",
+    "Fir",
+    "Ginkgo",
+    "Hazel",
+    "Ivy",
+    "Juniper",
+    "Kapok",
+    "Larch",
+    "Maple",
+    "Nutmeg",
+    "Oak",
+    "Pine",
+    "Quince",
+    "Rowan",
+    "Spruce",
+    "Teak",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A kind of encounter the demo draws from: diagnoses and the lines billed for them."""
+
+    diagnoses: tuple[str, ...]
+    charges: tuple[ChargeInput, ...]
+    lab: bool = False
+
+
+def _line(
+    code: str,
+    dollars: int,
+    *,
+    mods: tuple[str, ...] = (),
+    ptr: tuple[int, ...] = (1,),
+    units: int = 1,
+) -> ChargeInput:
+    return ChargeInput(
+        procedure_code=code,
+        charge_cents=dollars * 100 * units,
+        units_thousandths=units * 1000,
+        modifiers=mods,
+        pointers=ptr,
+    )
+
+
+VISITS: tuple[Visit, ...] = (
+    Visit(("I10", "E78.5"), (_line("99213", 150, ptr=(1, 2)),)),
+    Visit(("E11.9", "I10", "Z79.4"), (_line("99214", 225, ptr=(1, 2, 3)),)),
+    Visit(("J06.9", "R05.9"), (_line("99213", 150, ptr=(1, 2)),)),
+    Visit(
+        ("E11.65", "E55.9"),
+        (_line("80053", 45), _line("83036", 40), _line("82306", 55, ptr=(2,)), _line("36415", 15)),
+        lab=True,
+    ),
+    Visit(
+        ("D64.9", "E03.9"),
+        (_line("85025", 30), _line("84443", 50, ptr=(2,)), _line("36415", 15)),
+        lab=True,
+    ),
+    Visit(("L82.1",), (_line("99213", 150, mods=("25",)), _line("11102", 185))),
+    Visit(
+        ("M17.11",),
+        (
+            _line("99214", 225, mods=("25",)),
+            _line("20610", 220, mods=("RT",)),
+            _line("J3301", 12, units=4),
+        ),
+    ),
+    Visit(("R07.9", "I10"), (_line("99214", 225, ptr=(1, 2)), _line("93000", 75))),
+    Visit(("Z23",), (_line("90471", 28), _line("90686", 40))),
+    Visit(("J18.9", "R05.9"), (_line("99214", 225, ptr=(1, 2)), _line("71046", 120))),
+    Visit(("M54.50",), (_line("99213", 150), _line("97110", 45, units=2))),
+    Visit(("F41.1", "G47.00"), (_line("99214", 225, ptr=(1, 2)),)),
+    Visit(("N39.0",), (_line("99213", 150), _line("81003", 18)), lab=True),
+    Visit(("K21.9", "R10.9"), (_line("99213", 150, ptr=(1, 2)),)),
+    Visit(("J45.909",), (_line("99213", 150), _line("94010", 65))),
+)
+
+
+def seed(session: Session, *, posting_date: date) -> Practice | None:
+    """Create the demo practice and everything in it; None when it already exists."""
+    if session.scalar(select(Practice).where(Practice.code == PRACTICE_CODE)) is not None:
+        return None
+    rng = random.Random(2026)
+    practice = Practice(code=PRACTICE_CODE, name="Riverside Family Medicine (demo)")
+    session.add(practice)
+    session.flush()
+    pid = practice.id
+    billing = BillingProvider(
+        practice_id=pid,
+        name="RIVERSIDE FAMILY MEDICINE",
+        npi=_npi("123456789"),
+        tin="841234567",
+        taxonomy="207Q00000X",
+        contact_name="BILLING OFFICE",
+        contact_phone="5035550100",
+        address1="100 RIVER ROAD",
+        city="PORTLAND",
+        state="OR",
+        postal_code="972011234",
+    )
+    providers = [
+        Provider(
+            practice_id=pid, npi=_npi(nine), last_name=last, first_name=first, taxonomy=taxonomy
+        )
+        for nine, last, first, taxonomy in (
+            ("198765432", "OSEI", "AMARA", "207Q00000X"),
+            ("176543210", "LINDQVIST", "PER", "207R00000X"),
+            ("154321098", "ROCHA", "TERESA", "207Q00000X"),
+        )
+    ]
+    referring = Provider(
+        practice_id=pid,
+        npi=_npi("143210987"),
+        last_name="NAKAMURA",
+        first_name="KENJI",
+        taxonomy="207X00000X",
+    )
+    payers = [
+        Payer(
+            practice_id=pid,
+            payer_code="DEMOMCR01",
+            name="MEDICARE PART B (DEMO)",
+            claim_kinds=ClaimKinds.BOTH,
+            claim_filing_indicator="MB",
+            timely_filing_days=365,
+            appeal_days=120,
+            accepts_replacement=False,
+            address1="PO BOX 1000",
+            city="PORTLAND",
+            state="OR",
+            postal_code="972080001",
+        ),
+        Payer(
+            practice_id=pid,
+            payer_code="DEMOACME1",
+            name="ACME HEALTH PLAN",
+            claim_kinds=ClaimKinds.BOTH,
+            claim_filing_indicator="CI",
+            timely_filing_days=365,
+            appeal_days=180,
+            accepts_replacement=True,
+            address1="PO BOX 2000",
+            city="SEATTLE",
+            state="WA",
+            postal_code="981010002",
+        ),
+        Payer(
+            practice_id=pid,
+            payer_code="DEMOBLUE1",
+            name="BLUE VALLEY PPO",
+            claim_kinds=ClaimKinds.PROFESSIONAL,
+            claim_filing_indicator="BL",
+            timely_filing_days=365,
+            appeal_days=180,
+            accepts_replacement=True,
+            address1="PO BOX 3000",
+            city="BOISE",
+            state="ID",
+            postal_code="837020003",
+        ),
+    ]
+    partner = TradingPartner(
+        practice_id=pid,
+        name="DEMO CLEARINGHOUSE",
+        sender_id="RIVERSIDEFM",
+        receiver_id="DEMOCH",
+        application_sender="RIVERSIDEFM",
+        application_receiver="DEMOCH",
+        submitter_name="RIVERSIDE FAMILY MEDICINE",
+        submitter_id="RIVERSIDEFM",
+        submitter_contact="BILLING OFFICE",
+        submitter_phone="5035550100",
+        receiver_name="DEMO CLEARINGHOUSE",
+        receiver_code="DEMOCH",
+        usage=Usage.TEST,
+    )
+    session.add_all([billing, *providers, referring, *payers, partner])
+    session.flush()
+
+    patients = _patients(session, pid, rng)
+    coverages = _coverages(session, pid, patients, payers, rng)
+    primary = {c.patient_id: c for c in coverages if c.order is CoverageOrder.PRIMARY}
+
+    span = (LAST_SERVICE_DATE - FIRST_SERVICE_DATE).days
+    for number in range(1, ENCOUNTERS + 1):
+        patient = patients[(number - 1) % PATIENTS]
+        visit = VISITS[rng.randrange(len(VISITS))]
+        service_date = FIRST_SERVICE_DATE + timedelta(days=rng.randrange(span + 1))
+        encounter = create_encounter(
+            session,
+            practice_id=pid,
+            data=EncounterInput(
+                patient_id=patient.id,
+                billing_provider_id=billing.id,
+                rendering_provider_id=providers[number % len(providers)].id,
+                referring_provider_id=referring.id if number % 7 == 0 else None,
+                service_date=service_date,
+                place_of_service="11",
+                diagnoses=visit.diagnoses,
+                charges=visit.charges,
+                kind=ClaimKind.PROFESSIONAL,
+                external_ref=f"DEMO-ENC-{number:03d}",
+                clia_number="38D1234567" if visit.lab else None,
+            ),
+            actor=ACTOR,
+            posting_date=posting_date,
+        )
+        claim_service.create_claim(
+            session,
+            practice_id=pid,
+            encounter_id=encounter.id,
+            coverage_id=primary[patient.id].id,
+            actor=ACTOR,
+        )
+    return practice
+
+
+def _npi(first_nine: str) -> str:
+    return first_nine + check_digit(first_nine)
+
+
+def _patients(session: Session, pid: int, rng: random.Random) -> list[Patient]:
+    patients = []
+    for i in range(PATIENTS):
+        # Every fourth patient is a child; every fifth is 65 or older (Medicare).
+        if i % 4 == 3:
+            born = date(2014 + i % 6, 1 + i % 12, 1 + i % 27)
+        elif i % 5 == 0:
+            born = date(1950 + i % 9, 1 + i % 12, 1 + i % 27)
+        else:
+            born = date(1970 + i % 25, 1 + i % 12, 1 + i % 27)
+        patients.append(
+            Patient(
+                practice_id=pid,
+                account_number=f"DEMO{i + 1:04d}",
+                last_name=_LAST[i].upper(),
+                first_name=_FIRST[i].upper(),
+                birth_date=born,
+                sex=Sex.FEMALE if i % 2 == 0 else Sex.MALE,
+                address1=f"{100 + rng.randrange(900)} {_LAST[(i * 7) % 20].upper()} STREET",
+                city="PORTLAND",
+                state="OR",
+                postal_code=f"9720{i % 10}{1000 + i:04d}",
+            )
+        )
+    session.add_all(patients)
+    session.flush()
+    return patients
+
+
+def _coverages(
+    session: Session, pid: int, patients: list[Patient], payers: list[Payer], rng: random.Random
+) -> list[Coverage]:
+    medicare, acme, blue = payers
+    coverages = []
+    for i, patient in enumerate(patients):
+        member = f"{rng.randrange(10**8, 10**9)}"
+        if i % 5 == 0:  # Medicare primary; every other one has a commercial secondary
+            coverages.append(
+                Coverage(
+                    practice_id=pid,
+                    patient_id=patient.id,
+                    payer_id=medicare.id,
+                    order=CoverageOrder.PRIMARY,
+                    member_id=f"{member}A",
+                )
+            )
+            if i % 10 == 0:
+                coverages.append(
+                    Coverage(
+                        practice_id=pid,
+                        patient_id=patient.id,
+                        payer_id=acme.id,
+                        order=CoverageOrder.SECONDARY,
+                        member_id=f"ACM{member}",
+                        group_number="GRP2001",
+                    )
+                )
+        elif i % 4 == 3:  # a child on a parent's plan
+            parent = patients[i - 1]
+            own_id = i % 8 == 7  # some plans give dependents their own member ID
+            coverages.append(
+                Coverage(
+                    practice_id=pid,
+                    patient_id=patient.id,
+                    payer_id=blue.id,
+                    order=CoverageOrder.PRIMARY,
+                    member_id=f"BV{member}{'01' if own_id else ''}",
+                    group_number="GRP3001",
+                    relationship=Relationship.CHILD,
+                    patient_has_own_member_id=own_id,
+                    subscriber_last_name=parent.last_name,
+                    subscriber_first_name=parent.first_name,
+                    subscriber_birth_date=parent.birth_date,
+                    subscriber_sex=parent.sex,
+                )
+            )
+        else:
+            payer = acme if i % 2 else blue
+            coverages.append(
+                Coverage(
+                    practice_id=pid,
+                    patient_id=patient.id,
+                    payer_id=payer.id,
+                    order=CoverageOrder.PRIMARY,
+                    member_id=f"M{member}",
+                    group_number="GRP1001",
+                )
+            )
+            if i % 3 == 0:
+                other = blue if payer is acme else acme
+                coverages.append(
+                    Coverage(
+                        practice_id=pid,
+                        patient_id=patient.id,
+                        payer_id=other.id,
+                        order=CoverageOrder.SECONDARY,
+                        member_id=f"S{member}",
+                        group_number="GRP1002",
+                    )
+                )
+    session.add_all(coverages)
+    session.flush()
+    return coverages
