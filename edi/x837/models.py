@@ -1,0 +1,211 @@
+"""Plain value objects of an 837 batch: what the writer writes and the reader reads.
+
+Money is integer cents and quantities integer thousandths, as everywhere inside the engine;
+the writer formats them by the guide's data types.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+class Kind(enum.StrEnum):
+    """Which 837 and its implementation guide version (GS08 and ST03)."""
+
+    PROFESSIONAL = "005010X222A1"
+    INSTITUTIONAL = "005010X223A2"
+
+    @property
+    def label(self) -> str:
+        """837P or 837I."""
+        return "837P" if self is Kind.PROFESSIONAL else "837I"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    line1: str
+    city: str
+    state: str
+    postal_code: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person or organization named in an NM1 (organizations use last_name only)."""
+
+    last_name: str
+    first_name: str | None = None
+    middle_name: str | None = None
+    is_organization: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A provider identified by NPI: rendering, referring, attending or a facility."""
+
+    name: Person
+    npi: str
+    taxonomy: str | None = None
+    address: Address | None = None  # service facility only
+
+
+@dataclass(frozen=True, slots=True)
+class BillingProvider:
+    """Loop 2010AA."""
+
+    name: Person
+    npi: str
+    tin: str
+    address: Address
+    taxonomy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """Loop 2000B/2010BA: the insured, and the payer of this claim (2010BB)."""
+
+    payer_responsibility: str  # SBR01: P, S, T
+    name: Person
+    member_id: str
+    payer_name: str
+    payer_id: str
+    claim_filing_indicator: str  # SBR09
+    group_number: str | None = None
+    is_patient: bool = True  # SBR02 = 18 and no loop 2000C
+    address: Address | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """Loop 2000C/2010CA: a dependent who cannot be identified by the subscriber's member ID."""
+
+    relationship: str  # PAT01: 01 spouse, 19 child, G8 other
+    name: Person
+    address: Address
+    birth_date: date
+    sex: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """An ICD-10-CM code (no dot) and, on 837I, its present-on-admission indicator."""
+
+    code: str
+    present_on_admission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Drug:
+    """Loop 2410: the NDC and the quantity dispensed."""
+
+    ndc: str
+    quantity_thousandths: int
+    unit: str  # F2, GR, ME, ML, UN
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    """Loop 2400: SV1 (837P) or SV2 (837I) with its date and line item control number."""
+
+    control_number: str  # REF*6R
+    procedure_code: str | None  # CPT/HCPCS; optional on an 837I room-and-board line
+    charge_cents: int
+    units_thousandths: int
+    service_date: date
+    modifiers: tuple[str, ...] = ()
+    pointers: tuple[int, ...] = ()  # 837P: 1-based positions in the claim's diagnoses
+    place_of_service: str | None = None  # 837P, when it differs from the claim's
+    revenue_code: str | None = None  # 837I
+    drug: Drug | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Institutional:
+    """What only an 837I claim carries."""
+
+    type_of_bill: str  # 3 digits: facility type (2) + frequency (1) is built by the writer
+    statement_from: date
+    statement_to: date
+    admission_type: str | None = None  # CL101
+    admission_source: str | None = None  # CL102
+    patient_status: str = "01"  # CL103
+    admission_at: datetime | None = None  # DTP*435, inpatient
+    admitting_diagnosis: str | None = None  # HI*ABJ
+    reason_for_visit: tuple[str, ...] = ()  # HI*APR, outpatient
+    attending: Provider | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Loop 2300 with everything above it that it needs: provider, subscriber, patient."""
+
+    patient_control_number: str  # CLM01
+    total_charge_cents: int  # CLM02 = sum of line charges
+    frequency: str  # CLM05-3: 1, 7, 8
+    billing_provider: BillingProvider
+    subscriber: Subscriber
+    diagnoses: tuple[Diagnosis, ...]
+    lines: tuple[ServiceLine, ...]
+    place_of_service: str = "11"  # 837P CLM05-1
+    patient: Patient | None = None  # only when the 2000C loop is needed
+    payer_claim_number: str | None = None  # REF*F8 on frequency 7 and 8
+    prior_authorization: str | None = None  # REF*G1
+    clia_number: str | None = None  # REF*X4
+    referring: Provider | None = None
+    rendering: Provider | None = None  # 2310B (837P) / 2310D (837I), when not the billing one
+    service_facility: Provider | None = None
+    institutional: Institutional | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """ISA/GS identities, control numbers and usage for one interchange."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    application_sender: str
+    application_receiver: str
+    interchange_control_number: int
+    group_control_number: int
+    usage: str  # ISA15: T or P
+    created_at: datetime
+    acknowledgment_requested: bool = False  # ISA14 (TA1)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitter:
+    """Loop 1000A."""
+
+    name: str
+    id: str
+    contact_name: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Receiver:
+    """Loop 1000B."""
+
+    name: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One 837 file: one interchange, one group, as many transactions as the claims need."""
+
+    kind: Kind
+    envelope: Envelope
+    submitter: Submitter
+    receiver: Receiver
+    claims: tuple[Claim, ...]
+    transaction_control_numbers: tuple[int, ...]  # one per ST, at most 5000 claims each
+    reference: str = "1"  # BHT03, the originator's batch reference
+    claims_per_transaction: int = 5000

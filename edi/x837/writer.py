@@ -1,0 +1,404 @@
+"""Writing an 837P or 837I file from a Batch: envelope, loops, counts and control numbers.
+
+Every claim is checked for the data the guide requires before anything is written; a claim
+that lacks it raises InvalidClaim naming the claim and the field, and no file is produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from edi.x12 import Delimiters, Element, format_segment
+from edi.x837.models import (
+    Address,
+    Batch,
+    BillingProvider,
+    Claim,
+    Diagnosis,
+    Kind,
+    Person,
+    Provider,
+    ServiceLine,
+)
+
+MAX_CLAIMS_PER_TRANSACTION = 5000
+MAX_LINES = {Kind.PROFESSIONAL: 50, Kind.INSTITUTIONAL: 999}
+MAX_PROFESSIONAL_DIAGNOSES = 12
+MAX_OTHER_DIAGNOSES_PER_HI = 12
+
+
+class InvalidClaim(ValueError):
+    """A claim that lacks data the guide requires; names the claim (CLM01) and the field."""
+
+    def __init__(self, patient_control_number: str, field: str, message: str) -> None:
+        self.patient_control_number = patient_control_number
+        self.field = field
+        super().__init__(f"claim {patient_control_number}: {field}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSpan:
+    """Where a claim's segments lie in the file (1-based positions, inclusive)."""
+
+    patient_control_number: str
+    first_segment: int
+    last_segment: int
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A written file: its text and where each claim lies in it."""
+
+    text: str
+    claim_spans: tuple[ClaimSpan, ...]
+    segment_count: int
+
+
+def transactions_needed(claim_count: int, per_transaction: int = MAX_CLAIMS_PER_TRANSACTION) -> int:
+    """How many ST..SE transactions a batch of this many claims takes."""
+    return max(1, -(-claim_count // per_transaction))
+
+
+def amount(cents: int) -> str:
+    """X12 decimal (R) from cents: no trailing zeros, no needless point (150, 150.5, 150.55)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    if part == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{part // 10}" if part % 10 == 0 else f"{sign}{whole}.{part:02d}"
+
+
+def quantity(thousandths: int) -> str:
+    """X12 decimal (R) from thousandths (1000 -> 1, 1500 -> 1.5)."""
+    whole, part = divmod(thousandths, 1000)
+    return str(whole) if part == 0 else f"{whole}.{part:03d}".rstrip("0")
+
+
+def d8(day: date) -> str:
+    """CCYYMMDD."""
+    return day.strftime("%Y%m%d")
+
+
+def write_batch(
+    batch: Batch, delimiters: Delimiters | None = None, *, newline: bool = True
+) -> Written:
+    """The 837 file for a batch; InvalidClaim when a claim lacks required data."""
+    d = delimiters or Delimiters()
+    per_st = batch.claims_per_transaction
+    if not 1 <= per_st <= MAX_CLAIMS_PER_TRANSACTION:
+        raise ValueError(f"claims_per_transaction: 1 to {MAX_CLAIMS_PER_TRANSACTION}")
+    if not batch.claims:
+        raise ValueError("claims: a batch needs at least one claim")
+    needed = transactions_needed(len(batch.claims), per_st)
+    if len(batch.transaction_control_numbers) != needed:
+        raise ValueError(
+            f"transaction_control_numbers: {needed} needed for {len(batch.claims)} claims"
+        )
+    for claim in batch.claims:
+        check_claim(claim, batch.kind)
+    writer = _Writer(batch, d)
+    text = "".join(s + ("\n" if newline else "") for s in writer.segments())
+    return Written(text, tuple(writer.spans), writer.position)
+
+
+def check_claim(claim: Claim, kind: Kind) -> None:
+    """Raise InvalidClaim for the first required datum the claim lacks."""
+    pcn = claim.patient_control_number
+
+    def need(ok: object, field: str, message: str) -> None:
+        if not ok:
+            raise InvalidClaim(pcn or "(no CLM01)", field, message)
+
+    bp = claim.billing_provider
+    need(len(bp.npi) == 10 and bp.npi.isdigit(), "billing_provider.npi", "10 digits")
+    need(len(bp.tin) == 9 and bp.tin.isdigit(), "billing_provider.tin", "9 digits")
+    named = {
+        "referring": claim.referring,
+        "rendering": claim.rendering,
+        "service_facility": claim.service_facility,
+        "attending": claim.institutional.attending if claim.institutional else None,
+    }
+    for name, provider in named.items():
+        if provider is not None:
+            need(len(provider.npi) == 10 and provider.npi.isdigit(), f"{name}.npi", "10 digits")
+    if claim.service_facility is not None:
+        need(claim.service_facility.address, "service_facility.address", "required")
+    need(pcn and len(pcn) <= 38 and pcn.isalnum(), "patient_control_number", "1-38 letters/digits")
+    need(claim.frequency in ("1", "7", "8"), "frequency", "must be 1, 7 or 8")
+    if claim.frequency in ("7", "8"):
+        need(claim.payer_claim_number, "payer_claim_number", "required on frequency 7 and 8")
+    need(claim.lines, "lines", "at least one service line")
+    need(len(claim.lines) <= MAX_LINES[kind], "lines", f"at most {MAX_LINES[kind]} per claim")
+    need(
+        claim.total_charge_cents == sum(line.charge_cents for line in claim.lines),
+        "total_charge",
+        "CLM02 must equal the sum of the line charges",
+    )
+    need(claim.diagnoses, "diagnoses", "at least one diagnosis")
+    sub = claim.subscriber
+    need(sub.member_id, "subscriber.member_id", "required")
+    need(sub.payer_id and sub.payer_name, "subscriber.payer", "payer name and ID required")
+    need(sub.payer_responsibility in ("P", "S", "T"), "subscriber.payer_responsibility", "P/S/T")
+    need(sub.claim_filing_indicator, "subscriber.claim_filing_indicator", "SBR09 required")
+    if sub.is_patient:
+        need(claim.patient is None, "patient", "omit when the subscriber is the patient")
+        need(sub.address and sub.birth_date and sub.sex, "subscriber", "address, birth date, sex")
+    else:
+        need(
+            claim.patient is not None, "patient", "required when the subscriber is not the patient"
+        )
+    if kind is Kind.PROFESSIONAL:
+        need(
+            len(claim.diagnoses) <= MAX_PROFESSIONAL_DIAGNOSES,
+            "diagnoses",
+            f"at most {MAX_PROFESSIONAL_DIAGNOSES} on an 837P",
+        )
+        need(claim.place_of_service, "place_of_service", "required")
+        for n, line in enumerate(claim.lines, start=1):
+            need(line.procedure_code, f"lines[{n}].procedure_code", "required on an 837P")
+            need(1 <= len(line.pointers) <= 4, f"lines[{n}].pointers", "1 to 4 diagnosis pointers")
+            for p in line.pointers:
+                need(
+                    1 <= p <= len(claim.diagnoses), f"lines[{n}].pointers", "points at no diagnosis"
+                )
+    else:
+        inst = claim.institutional
+        need(inst is not None, "institutional", "type of bill and statement dates required")
+        assert inst is not None
+        need(
+            len(inst.type_of_bill) == 3 and inst.type_of_bill.isdigit(), "type_of_bill", "3 digits"
+        )
+        need(inst.statement_from <= inst.statement_to, "statement_dates", "from after to")
+        need(inst.attending is not None, "attending", "attending provider required")
+        others = len(claim.diagnoses) - 1
+        need(others <= 2 * MAX_OTHER_DIAGNOSES_PER_HI, "diagnoses", "at most 24 other diagnoses")
+        for n, line in enumerate(claim.lines, start=1):
+            need(line.revenue_code, f"lines[{n}].revenue_code", "required on an 837I")
+    for n, line in enumerate(claim.lines, start=1):
+        need(line.charge_cents >= 0, f"lines[{n}].charge", "must not be negative")
+        need(line.units_thousandths > 0, f"lines[{n}].units", "must be positive")
+        need(line.control_number, f"lines[{n}].control_number", "REF*6R required")
+        need(len(line.modifiers) <= 4, f"lines[{n}].modifiers", "at most 4")
+
+
+class _Writer:
+    """Builds segments in order and keeps the counts the trailers need."""
+
+    def __init__(self, batch: Batch, d: Delimiters) -> None:
+        self.batch = batch
+        self.d = d
+        self.position = 0
+        self.spans: list[ClaimSpan] = []
+        bad = {d.element, d.component, d.segment} | ({d.repetition} if d.repetition else set())
+        self._clean_table = str.maketrans({c: " " for c in bad})
+
+    def seg(self, *elements: Element) -> str:
+        self.position += 1
+        return format_segment(elements, self.d)
+
+    def text(self, value: str | None) -> str | None:
+        """Free text (names, addresses) with any delimiter character replaced by a space."""
+        return value.translate(self._clean_table).strip() if value else value
+
+    def segments(self) -> Iterator[str]:
+        b, e, kind = self.batch, self.batch.envelope, self.batch.kind
+        yield self.seg(
+            "ISA", "00", " " * 10, "00", " " * 10,
+            e.sender_qualifier, e.sender_id.ljust(15),
+            e.receiver_qualifier, e.receiver_id.ljust(15),
+            e.created_at.strftime("%y%m%d"), e.created_at.strftime("%H%M"),
+            self.d.repetition or "^", "00501", f"{e.interchange_control_number:09d}",
+            "1" if e.acknowledgment_requested else "0", e.usage, self.d.component,
+        )  # fmt: skip
+        yield self.seg(
+            "GS", "HC", e.application_sender, e.application_receiver, d8(e.created_at),
+            e.created_at.strftime("%H%M"), str(e.group_control_number), "X", kind.value,
+        )  # fmt: skip
+        per = b.claims_per_transaction
+        for index, st_number in enumerate(b.transaction_control_numbers):
+            yield from self._transaction(st_number, b.claims[index * per : (index + 1) * per])
+        yield self.seg("GE", str(len(b.transaction_control_numbers)), str(e.group_control_number))
+        yield self.seg("IEA", "1", f"{e.interchange_control_number:09d}")
+
+    def _transaction(self, st_number: int, claims: Sequence[Claim]) -> Iterator[str]:
+        b, kind = self.batch, self.batch.kind
+        start = self.position + 1
+        control = f"{st_number:04d}"
+        created: datetime = b.envelope.created_at
+        yield self.seg("ST", "837", control, kind.value)
+        yield self.seg(
+            "BHT", "0019", "00", b.reference, d8(created), created.strftime("%H%M"), "CH"
+        )
+        s = b.submitter
+        yield self.seg("NM1", "41", "2", self.text(s.name), "", "", "", "", "46", s.id)
+        yield self.seg("PER", "IC", self.text(s.contact_name), "TE", s.phone)
+        yield self.seg(
+            "NM1", "40", "2", self.text(b.receiver.name), "", "", "", "", "46", b.receiver.id
+        )
+        hl = 0
+        provider_hl = 0
+        current: BillingProvider | None = None
+        for claim in claims:
+            if claim.billing_provider != current:
+                current = claim.billing_provider
+                hl += 1
+                provider_hl = hl
+                yield from self._billing_provider(hl, current)
+            hl += 1
+            subscriber_hl = hl
+            first = self.position + 1
+            yield from self._subscriber(hl, provider_hl, claim)
+            if claim.patient is not None:
+                hl += 1
+                yield from self._patient(hl, subscriber_hl, claim)
+            yield from self._claim(claim, kind)
+            self.spans.append(ClaimSpan(claim.patient_control_number, first, self.position))
+        count = self.position - start + 2  # ST through SE, SE included
+        yield self.seg("SE", str(count), control)
+
+    def _name(self, code: str, person: Person, qualifier: str | None, ident: str | None) -> str:
+        return self.seg(
+            "NM1", code, "2" if person.is_organization else "1", self.text(person.last_name),
+            None if person.is_organization else self.text(person.first_name),
+            None if person.is_organization else self.text(person.middle_name),
+            "", "", qualifier if ident else None, ident,
+        )  # fmt: skip
+
+    def _address(self, address: Address) -> Iterator[str]:
+        yield self.seg("N3", self.text(address.line1), self.text(address.line2))
+        yield self.seg("N4", self.text(address.city), address.state, address.postal_code)
+
+    def _billing_provider(self, hl: int, bp: BillingProvider) -> Iterator[str]:
+        yield self.seg("HL", str(hl), "", "20", "1")
+        if bp.taxonomy:
+            yield self.seg("PRV", "BI", "PXC", bp.taxonomy)
+        yield self._name("85", bp.name, "XX", bp.npi)
+        yield from self._address(bp.address)
+        yield self.seg("REF", "EI", bp.tin)
+
+    def _subscriber(self, hl: int, parent: int, claim: Claim) -> Iterator[str]:
+        sub = claim.subscriber
+        yield self.seg("HL", str(hl), str(parent), "22", "0" if claim.patient is None else "1")
+        yield self.seg(
+            "SBR", sub.payer_responsibility, "18" if sub.is_patient else "", sub.group_number,
+            "", "", "", "", "", sub.claim_filing_indicator,
+        )  # fmt: skip
+        yield self._name("IL", sub.name, "MI", sub.member_id)
+        if sub.is_patient and sub.address is not None and sub.birth_date is not None:
+            yield from self._address(sub.address)
+            yield self.seg("DMG", "D8", d8(sub.birth_date), sub.sex)
+        yield self.seg(
+            "NM1", "PR", "2", self.text(sub.payer_name), "", "", "", "", "PI", sub.payer_id
+        )
+
+    def _patient(self, hl: int, parent: int, claim: Claim) -> Iterator[str]:
+        patient = claim.patient
+        assert patient is not None
+        yield self.seg("HL", str(hl), str(parent), "23", "0")
+        yield self.seg("PAT", patient.relationship)
+        yield self._name("QC", patient.name, None, None)
+        yield from self._address(patient.address)
+        yield self.seg("DMG", "D8", d8(patient.birth_date), patient.sex)
+
+    def _claim(self, claim: Claim, kind: Kind) -> Iterator[str]:
+        total = amount(claim.total_charge_cents)
+        inst = claim.institutional
+        if kind is Kind.PROFESSIONAL:
+            yield self.seg(
+                "CLM", claim.patient_control_number, total, "", "",
+                (claim.place_of_service, "B", claim.frequency), "Y", "A", "Y", "Y",
+            )  # fmt: skip
+        else:
+            assert inst is not None
+            yield self.seg(
+                "CLM", claim.patient_control_number, total, "", "",
+                (inst.type_of_bill[:2], "A", claim.frequency), "", "A", "Y", "Y",
+            )  # fmt: skip
+            yield self.seg(
+                "DTP", "434", "RD8", f"{d8(inst.statement_from)}-{d8(inst.statement_to)}"
+            )
+            if inst.admission_at is not None:
+                yield self.seg("DTP", "435", "DT", inst.admission_at.strftime("%Y%m%d%H%M"))
+            yield self.seg("CL1", inst.admission_type, inst.admission_source, inst.patient_status)
+        if claim.prior_authorization:
+            yield self.seg("REF", "G1", claim.prior_authorization)
+        if claim.frequency in ("7", "8"):
+            yield self.seg("REF", "F8", claim.payer_claim_number)
+        if claim.clia_number and kind is Kind.PROFESSIONAL:
+            yield self.seg("REF", "X4", claim.clia_number)
+        yield from self._diagnoses(claim, kind)
+        if kind is Kind.PROFESSIONAL:
+            yield from self._provider("DN", claim.referring, with_taxonomy=None)
+            yield from self._provider("82", claim.rendering, with_taxonomy="PE")
+            yield from self._facility(claim.service_facility)
+        else:
+            assert inst is not None
+            yield from self._provider("71", inst.attending, with_taxonomy="AT")
+            yield from self._provider("82", claim.rendering, with_taxonomy=None)
+            yield from self._facility(claim.service_facility)
+            yield from self._provider("DN", claim.referring, with_taxonomy=None)
+        for number, line in enumerate(claim.lines, start=1):
+            yield from self._line(number, line, claim, kind)
+
+    def _diagnoses(self, claim: Claim, kind: Kind) -> Iterator[str]:
+        dx = claim.diagnoses
+        if kind is Kind.PROFESSIONAL:
+            yield self.seg("HI", *[("ABK" if i == 0 else "ABF", x.code) for i, x in enumerate(dx)])
+            return
+        inst = claim.institutional
+        assert inst is not None
+
+        def poa(qualifier: str, x: Diagnosis) -> tuple[str, ...]:
+            # HI0n-9 carries the present-on-admission indicator.
+            if x.present_on_admission:
+                return (qualifier, x.code, "", "", "", "", "", "", x.present_on_admission)
+            return (qualifier, x.code)
+
+        yield self.seg("HI", poa("ABK", dx[0]))
+        if inst.admitting_diagnosis:
+            yield self.seg("HI", ("ABJ", inst.admitting_diagnosis))
+        if inst.reason_for_visit:
+            yield self.seg("HI", *[("APR", code) for code in inst.reason_for_visit[:3]])
+        others = dx[1:]
+        for start in range(0, len(others), MAX_OTHER_DIAGNOSES_PER_HI):
+            chunk = others[start : start + MAX_OTHER_DIAGNOSES_PER_HI]
+            yield self.seg("HI", *[poa("ABF", x) for x in chunk])
+
+    def _provider(
+        self, code: str, provider: Provider | None, *, with_taxonomy: str | None
+    ) -> Iterator[str]:
+        if provider is None:
+            return
+        yield self._name(code, provider.name, "XX", provider.npi)
+        if with_taxonomy and provider.taxonomy:
+            yield self.seg("PRV", with_taxonomy, "PXC", provider.taxonomy)
+
+    def _facility(self, facility: Provider | None) -> Iterator[str]:
+        if facility is None or facility.address is None:
+            return
+        yield self._name("77", facility.name, "XX", facility.npi)
+        yield from self._address(facility.address)
+
+    def _line(self, number: int, line: ServiceLine, claim: Claim, kind: Kind) -> Iterator[str]:
+        yield self.seg("LX", str(number))
+        procedure = ("HC", line.procedure_code, *line.modifiers) if line.procedure_code else None
+        if kind is Kind.PROFESSIONAL:
+            pos = line.place_of_service if line.place_of_service != claim.place_of_service else None
+            yield self.seg(
+                "SV1", procedure, amount(line.charge_cents), "UN", quantity(line.units_thousandths),
+                pos, "", tuple(str(p) for p in line.pointers),
+            )  # fmt: skip
+        else:
+            yield self.seg(
+                "SV2", line.revenue_code, procedure, amount(line.charge_cents), "UN",
+                quantity(line.units_thousandths),
+            )  # fmt: skip
+        yield self.seg("DTP", "472", "D8", d8(line.service_date))
+        yield self.seg("REF", "6R", line.control_number)
+        if line.drug is not None:
+            yield self.seg("LIN", "", "N4", line.drug.ndc)
+            yield self.seg(
+                "CTP", "", "", "", quantity(line.drug.quantity_thousandths), (line.drug.unit,)
+            )
