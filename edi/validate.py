@@ -74,4 +74,6 @@ def _errors(
             message = message.replace(str(value), "...")
         if element and node.get("name"):
             message = f"{node['name']}: {message}"
-        yield Problem("error", f"PYX12-{err.get('err_cde', '')}", message, segment, segment_id, element)
+        yield Problem(
+            "error", f"PYX12-{err.get('err_cde', '')}", message, segment, segment_id, element
+        )

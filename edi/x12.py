@@ -60,11 +60,15 @@ class Delimiters:
     segment: str = "~"
 
     def __post_init__(self) -> None:
-        chars = [self.element, self.component, self.segment]
+        chars = [self.element, self.component]
         if self.repetition:
             chars.append(self.repetition)
         if any(len(c) != 1 or c.isalnum() or c.isspace() for c in chars):
             raise ValueError("delimiters: each must be one character, not a letter, digit or space")
+        # A line break is a legitimate segment terminator; a space or a letter is not.
+        if len(self.segment) != 1 or self.segment.isalnum() or self.segment == " ":
+            raise ValueError("delimiters: the segment terminator must be one character")
+        chars.append(self.segment)
         if len(set(chars)) != len(chars):
             raise ValueError("delimiters: the separators must differ")
 
