@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from api import routes
 from claims.db import make_engine, session_factory
@@ -36,17 +40,24 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(ClaimsError)
     def _problem(request: Request, exc: ClaimsError) -> JSONResponse:
         status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-        return JSONResponse(
-            {
-                "type": "about:blank",
-                "title": type(exc).__name__,
-                "status": status,
-                "detail": str(exc),
-                "instance": request.url.path,
-            },
-            status_code=status,
-            media_type="application/problem+json",
-        )
+        return _problem_json(request, status, type(exc).__name__, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name the fields, never echo the values sent: they may be a patient's data.
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return _problem_json(request, 422, "InvalidInput", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        title = HTTPStatus(exc.status_code).phrase
+        response = _problem_json(request, exc.status_code, title, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:
@@ -54,3 +65,21 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     app.include_router(routes.router)
     return app
+
+
+def _problem_json(
+    request: Request, status: int, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """An RFC 9457 problem response."""
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": request.url.path,
+            **extra,
+        },
+        status_code=status,
+        media_type="application/problem+json",
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 import typer
@@ -62,9 +61,12 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     """Fill the database with the demo practice (adds nothing when it is already there)."""
     from claims import demo as demo_data
     from claims.db import session_factory, transaction
+    from claims.schema import require_current
 
-    with transaction(session_factory(_engine())) as session:
-        practice = demo_data.seed(session, posting_date=date.today())
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice = demo_data.seed(session)
         created = practice is not None
     text = "demo practice created" if created else "demo practice already present; nothing added"
     _emit({"created": created, "practice_code": demo_data.PRACTICE_CODE}, as_json, text)
@@ -79,7 +81,9 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from claims.schema import require_current
 
+    require_current(_engine())
     uvicorn.run(create_app(_state["database_url"]), host=host, port=port)
 
 
@@ -88,8 +92,11 @@ def check(as_json: bool = typer.Option(False, "--json", help="Print the result a
     """Verify the ledger: every account's totals equal the sums of its entries."""
     from claims.db import session_factory
     from claims.ledger import service as ledger
+    from claims.schema import require_current
 
-    with session_factory(_engine())() as session:
+    engine = _engine()
+    require_current(engine)
+    with session_factory(engine)() as session:
         problems = ledger.check(session)
     payload = {"ok": not problems, "imbalances": [asdict(p) for p in problems]}
     lines = [

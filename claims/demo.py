@@ -7,7 +7,7 @@ release, dates of service from 2026-04-01 to 2026-09-30. Running it twice adds n
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -34,6 +34,9 @@ FIRST_SERVICE_DATE = date(2026, 4, 1)
 LAST_SERVICE_DATE = date(2026, 9, 30)
 PATIENTS = 20
 ENCOUNTERS = 50
+CHARGE_ENTRY_LAG = timedelta(days=2)
+# Letters a Medicare Beneficiary Identifier may hold (no S, L, O, I, B, Z).
+_MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
 
 _FIRST = [
     "Ava",
@@ -97,6 +100,8 @@ def _line(
     mods: tuple[str, ...] = (),
     ptr: tuple[int, ...] = (1,),
     units: int = 1,
+    ndc: str | None = None,
+    ndc_ml: int | None = None,
 ) -> ChargeInput:
     return ChargeInput(
         procedure_code=code,
@@ -104,6 +109,9 @@ def _line(
         units_thousandths=units * 1000,
         modifiers=mods,
         pointers=ptr,
+        ndc=ndc,
+        ndc_quantity_thousandths=ndc_ml * 1000 if ndc_ml else None,
+        ndc_unit="ML" if ndc else None,
     )
 
 
@@ -127,7 +135,7 @@ VISITS: tuple[Visit, ...] = (
         (
             _line("99214", 225, mods=("25",)),
             _line("20610", 220, mods=("RT",)),
-            _line("J3301", 12, units=4),
+            _line("J3301", 12, units=4, ndc="00003029305", ndc_ml=1),
         ),
     ),
     Visit(("R07.9", "I10"), (_line("99214", 225, ptr=(1, 2)), _line("93000", 75))),
@@ -141,8 +149,11 @@ VISITS: tuple[Visit, ...] = (
 )
 
 
-def seed(session: Session, *, posting_date: date) -> Practice | None:
-    """Create the demo practice and everything in it; None when it already exists."""
+def seed(session: Session) -> Practice | None:
+    """Create the demo practice and everything in it; None when it already exists.
+
+    Each charge is posted two days after its date of service, as a charge-entry lag.
+    """
     if session.scalar(select(Practice).where(Practice.code == PRACTICE_CODE)) is not None:
         return None
     rng = random.Random(2026)
@@ -245,12 +256,20 @@ def seed(session: Session, *, posting_date: date) -> Practice | None:
     patients = _patients(session, pid, rng)
     coverages = _coverages(session, pid, patients, payers, rng)
     primary = {c.patient_id: c for c in coverages if c.order is CoverageOrder.PRIMARY}
+    medicare_id = payers[0].id
 
     span = (LAST_SERVICE_DATE - FIRST_SERVICE_DATE).days
     for number in range(1, ENCOUNTERS + 1):
         patient = patients[(number - 1) % PATIENTS]
         visit = VISITS[rng.randrange(len(VISITS))]
         service_date = FIRST_SERVICE_DATE + timedelta(days=rng.randrange(span + 1))
+        coverage = primary[patient.id]
+        charges = visit.charges
+        if coverage.payer_id == medicare_id:  # Medicare pays flu-shot administration as G0008
+            charges = tuple(
+                replace(c, procedure_code="G0008") if c.procedure_code == "90471" else c
+                for c in charges
+            )
         encounter = create_encounter(
             session,
             practice_id=pid,
@@ -262,19 +281,19 @@ def seed(session: Session, *, posting_date: date) -> Practice | None:
                 service_date=service_date,
                 place_of_service="11",
                 diagnoses=visit.diagnoses,
-                charges=visit.charges,
+                charges=charges,
                 kind=ClaimKind.PROFESSIONAL,
                 external_ref=f"DEMO-ENC-{number:03d}",
                 clia_number="38D1234567" if visit.lab else None,
             ),
             actor=ACTOR,
-            posting_date=posting_date,
+            posting_date=service_date + CHARGE_ENTRY_LAG,
         )
         claim_service.create_claim(
             session,
             practice_id=pid,
             encounter_id=encounter.id,
-            coverage_id=primary[patient.id].id,
+            coverage_id=coverage.id,
             actor=ACTOR,
         )
     return practice
@@ -287,11 +306,10 @@ def _npi(first_nine: str) -> str:
 def _patients(session: Session, pid: int, rng: random.Random) -> list[Patient]:
     patients = []
     for i in range(PATIENTS):
-        # Every fourth patient is a child; every fifth is 65 or older (Medicare).
-        if i % 4 == 3:
-            born = date(2014 + i % 6, 1 + i % 12, 1 + i % 27)
-        elif i % 5 == 0:
+        if i % 5 == 0:  # on Medicare
             born = date(1950 + i % 9, 1 + i % 12, 1 + i % 27)
+        elif _is_child(i):
+            born = date(2014 + i % 6, 1 + i % 12, 1 + i % 27)
         else:
             born = date(1970 + i % 25, 1 + i % 12, 1 + i % 27)
         patients.append(
@@ -313,77 +331,71 @@ def _patients(session: Session, pid: int, rng: random.Random) -> list[Patient]:
     return patients
 
 
+def _is_child(i: int) -> bool:
+    # Every fifth patient is on Medicare (65 or older); of the others every fourth is a child.
+    return i % 5 != 0 and i % 4 == 3
+
+
+def _parent(i: int) -> int:
+    # The adult just before the child, skipping a Medicare patient (not on a family plan).
+    return i - 1 if (i - 1) % 5 else i - 2
+
+
+def _mbi(rng: random.Random) -> str:
+    """A Medicare Beneficiary Identifier in the CMS format (fictional)."""
+    letter = lambda: rng.choice(_MBI_LETTERS)  # noqa: E731
+    digit = lambda: rng.choice("0123456789")  # noqa: E731
+    either = lambda: rng.choice(_MBI_LETTERS + "0123456789")  # noqa: E731
+    return "".join(
+        [rng.choice("123456789"), letter(), either(), digit(), letter(), either(), digit(),
+         letter(), letter(), digit(), digit()]
+    )  # fmt: skip
+
+
 def _coverages(
     session: Session, pid: int, patients: list[Patient], payers: list[Payer], rng: random.Random
 ) -> list[Coverage]:
     medicare, acme, blue = payers
-    coverages = []
+    coverages: list[Coverage] = []
+
+    def add(patient: Patient, payer: Payer, order: CoverageOrder, **fields: object) -> Coverage:
+        coverage = Coverage(
+            practice_id=pid, patient_id=patient.id, payer_id=payer.id, order=order, **fields
+        )
+        coverages.append(coverage)
+        return coverage
+
+    family_plan: dict[int, Coverage] = {}
     for i, patient in enumerate(patients):
+        if _is_child(i):
+            continue
         member = f"{rng.randrange(10**8, 10**9)}"
         if i % 5 == 0:  # Medicare primary; every other one has a commercial secondary
-            coverages.append(
-                Coverage(
-                    practice_id=pid,
-                    patient_id=patient.id,
-                    payer_id=medicare.id,
-                    order=CoverageOrder.PRIMARY,
-                    member_id=f"{member}A",
-                )
-            )
+            add(patient, medicare, CoverageOrder.PRIMARY, member_id=_mbi(rng))
             if i % 10 == 0:
-                coverages.append(
-                    Coverage(
-                        practice_id=pid,
-                        patient_id=patient.id,
-                        payer_id=acme.id,
-                        order=CoverageOrder.SECONDARY,
-                        member_id=f"ACM{member}",
-                        group_number="GRP2001",
-                    )
-                )
-        elif i % 4 == 3:  # a child on a parent's plan
-            parent = patients[i - 1]
-            own_id = i % 8 == 7  # some plans give dependents their own member ID
-            coverages.append(
-                Coverage(
-                    practice_id=pid,
-                    patient_id=patient.id,
-                    payer_id=blue.id,
-                    order=CoverageOrder.PRIMARY,
-                    member_id=f"BV{member}{'01' if own_id else ''}",
-                    group_number="GRP3001",
-                    relationship=Relationship.CHILD,
-                    patient_has_own_member_id=own_id,
-                    subscriber_last_name=parent.last_name,
-                    subscriber_first_name=parent.first_name,
-                    subscriber_birth_date=parent.birth_date,
-                    subscriber_sex=parent.sex,
-                )
-            )
-        else:
-            payer = acme if i % 2 else blue
-            coverages.append(
-                Coverage(
-                    practice_id=pid,
-                    patient_id=patient.id,
-                    payer_id=payer.id,
-                    order=CoverageOrder.PRIMARY,
-                    member_id=f"M{member}",
-                    group_number="GRP1001",
-                )
-            )
-            if i % 3 == 0:
-                other = blue if payer is acme else acme
-                coverages.append(
-                    Coverage(
-                        practice_id=pid,
-                        patient_id=patient.id,
-                        payer_id=other.id,
-                        order=CoverageOrder.SECONDARY,
-                        member_id=f"S{member}",
-                        group_number="GRP1002",
-                    )
-                )
+                add(patient, acme, CoverageOrder.SECONDARY, member_id=f"ACM{member}",
+                    group_number="GRP2001")  # fmt: skip
+            continue
+        payer = acme if i % 2 else blue
+        family_plan[i] = add(patient, payer, CoverageOrder.PRIMARY, member_id=f"M{member}",
+                             group_number="GRP1001")  # fmt: skip
+        if i % 3 == 0:
+            other = blue if payer is acme else acme
+            add(patient, other, CoverageOrder.SECONDARY, member_id=f"S{member}",
+                group_number="GRP1002")  # fmt: skip
+    for i, patient in enumerate(patients):
+        if not _is_child(i):
+            continue
+        parent = patients[_parent(i)]
+        plan = family_plan[_parent(i)]
+        own_id = i % 8 == 7  # some plans give dependents a member ID of their own (a suffix)
+        add(
+            patient, blue if plan.payer_id == blue.id else acme, CoverageOrder.PRIMARY,
+            member_id=plan.member_id + ("02" if own_id else ""), group_number=plan.group_number,
+            relationship=Relationship.CHILD, patient_has_own_member_id=own_id,
+            subscriber_last_name=parent.last_name, subscriber_first_name=parent.first_name,
+            subscriber_birth_date=parent.birth_date, subscriber_sex=parent.sex,
+        )  # fmt: skip
     session.add_all(coverages)
     session.flush()
     return coverages
