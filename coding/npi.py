@@ -8,7 +8,8 @@ _PREFIX = "80840"
 
 def check_digit(first_nine: str) -> str:
     """The tenth digit that makes an NPI starting with these nine digits valid."""
-    if len(first_nine) != 9 or not first_nine.isdigit():
+    # isdigit() alone accepts non-ASCII digits (fullwidth, superscript), which int() misreads.
+    if len(first_nine) != 9 or not (first_nine.isascii() and first_nine.isdigit()):
         raise ValueError("NPI: the first nine characters must be digits")
     total = 0
     # Double every second digit from the right of the payload (check digit not yet there).
@@ -24,4 +25,4 @@ def check_digit(first_nine: str) -> str:
 
 def is_valid(npi: str) -> bool:
     """True when npi is ten digits with a correct check digit."""
-    return len(npi) == 10 and npi.isdigit() and check_digit(npi[:9]) == npi[9]
+    return len(npi) == 10 and npi.isascii() and npi.isdigit() and check_digit(npi[:9]) == npi[9]

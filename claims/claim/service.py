@@ -50,10 +50,10 @@ def create_claim(
     unless named), each line with its own line item control number."""
     encounter = session.get(Encounter, encounter_id)
     if encounter is None or encounter.practice_id != practice_id:
-        raise NotFound(f"encounter {encounter_id} not found")
+        raise NotFound(f"encounter_id: encounter {encounter_id} not found")
     coverage = session.get(Coverage, coverage_id)
     if coverage is None or coverage.practice_id != practice_id:
-        raise NotFound(f"coverage {coverage_id} not found")
+        raise NotFound(f"coverage_id: coverage {coverage_id} not found")
     if coverage.patient_id != encounter.patient_id:
         raise InvalidInput("coverage_id: the coverage belongs to another patient")
     lines = list(
@@ -108,9 +108,9 @@ def run_command(
     payer = session.get(Payer, claim.payer_id)
     accepts = payer.accepts_replacement if payer is not None else True
     target = check_command(claim.state, command, payer_accepts_replacement=accepts)
-    _record(session, claim, command.value, target, actor=actor, reason=reason)
-    if command is Command.SUBMIT:
+    if command is Command.SUBMIT:  # before _record, whose flush then writes it too
         claim.submitted_at = utcnow()
+    _record(session, claim, command.value, target, actor=actor, reason=reason)
     return claim
 
 

@@ -69,14 +69,10 @@ _COMMANDS: dict[Command, tuple[frozenset[ClaimState], ClaimState]] = {
     Command.HOLD: (UNSENT, S.ON_HOLD),
     Command.RELEASE: (UNSENT, S.READY),
     Command.SUBMIT: (frozenset({S.READY}), S.SUBMITTED),
-    Command.REPLACE: (
-        frozenset({S.RECEIVED, S.ACCEPTED, S.REJECTED}) | ADJUDICATED - {S.CLOSED},
-        S.REPLACED,
-    ),
-    Command.VOID: (
-        UNSENT | {S.RECEIVED, S.ACCEPTED, S.REJECTED} | ADJUDICATED - {S.CLOSED},
-        S.VOIDED,
-    ),
+    # A paid and closed claim is still corrected (a missed line, a wrong modifier) or voided
+    # (billed to the wrong payer): that is what frequency 7 and 8 are for.
+    Command.REPLACE: (frozenset({S.RECEIVED, S.ACCEPTED, S.REJECTED}) | ADJUDICATED, S.REPLACED),
+    Command.VOID: (UNSENT | {S.RECEIVED, S.ACCEPTED, S.REJECTED} | ADJUDICATED, S.VOIDED),
 }
 
 _WHY_NOT: dict[ClaimState, str] = {
@@ -91,7 +87,7 @@ _WHY_NOT: dict[ClaimState, str] = {
     S.PARTIALLY_PAID: "it has been adjudicated",
     S.DENIED: "it has been adjudicated",
     S.FORWARDED: "it has been adjudicated and forwarded",
-    S.CLOSED: "it is closed: every line balance is 0",
+    S.CLOSED: "it is closed: every line balance is 0; correct or void it instead",
     S.REPLACED: "a corrected version replaced it; work on that one",
     S.VOIDED: "it was voided",
 }
@@ -134,6 +130,8 @@ _REMIT_TARGET = {
 def apply_event(state: ClaimState, event: Event) -> Outcome:
     """The state after an outside event; never refuses, flags an unexpected order."""
     if state in SUPERSEDED:
+        if event is Event.REMIT_REVERSED:
+            return Outcome(state)  # payers reverse the original when they process a 7 or 8
         return Outcome(state, f"{event.value} arrived for a claim that is {state.value}")
     if event is Event.ACK_ACCEPTED:
         if state is S.SUBMITTED:
@@ -144,7 +142,12 @@ def apply_event(state: ClaimState, event: Event) -> Outcome:
     if event in (Event.ACK_REJECTED, Event.STATUS_REJECTED):
         if state in ADJUDICATED:
             return Outcome(state, f"{event.value} after the claim was adjudicated")
-        return Outcome(S.REJECTED)
+        note = None
+        if state in UNSENT:
+            note = "rejection for a claim we have not sent"
+        elif state is S.ACCEPTED:
+            note = "rejection after the payer accepted the claim"
+        return Outcome(S.REJECTED, note)
     if event is Event.STATUS_RECEIVED:
         if state in (S.SUBMITTED, S.REJECTED) or state in UNSENT:
             note = "status for a claim we have not sent" if state in UNSENT else None
@@ -157,15 +160,7 @@ def apply_event(state: ClaimState, event: Event) -> Outcome:
         return Outcome(S.ACCEPTED, note)
     if event in _REMIT_TARGET:
         target = _REMIT_TARGET[event]
-        if state in UNSENT:
-            return Outcome(target, "remittance for a claim we have not sent")
-        if state is S.SUBMITTED:
-            return Outcome(target, "remittance with no acknowledgment before it")
-        if state is S.DENIED and target in (S.PAID, S.PARTIALLY_PAID):
-            return Outcome(target, "payment after a denial")
-        if state is S.CLOSED:
-            return Outcome(target, "remittance for a closed claim")
-        return Outcome(target)
+        return Outcome(target, _remittance_attention(state, target))
     if event is Event.REMIT_REVERSED:
         note = "reversal on a closed claim" if state is S.CLOSED else None
         if state not in ADJUDICATED:
@@ -174,6 +169,28 @@ def apply_event(state: ClaimState, event: Event) -> Outcome:
     if event is Event.SETTLED:
         return Outcome(S.CLOSED)
     raise AssertionError(f"unhandled event {event}")  # pragma: no cover - enum is exhaustive
+
+
+_PAID = frozenset({S.PAID, S.PARTIALLY_PAID})
+
+
+def _remittance_attention(state: ClaimState, target: ClaimState) -> str | None:
+    """Why a remittance arriving in this state needs a person, or None."""
+    if state in UNSENT:
+        return "remittance for a claim we have not sent"
+    if state is S.SUBMITTED:
+        return "remittance with no acknowledgment before it"
+    if state is S.REJECTED:
+        return "remittance for a claim that was rejected"
+    if state is S.CLOSED:
+        return "remittance for a closed claim"
+    if state is S.DENIED and target in _PAID:
+        return "payment after a denial"
+    if state in _PAID and target in _PAID:
+        return "a second payment with no reversal before it: possibly a duplicate payment"
+    if state in _PAID and target is S.DENIED:
+        return "a denial after a payment with no reversal before it"
+    return None
 
 
 def replay(history: Iterable[Command | Event], start: ClaimState = S.DRAFT) -> ClaimState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ from claims.patients.models import Coverage, CoverageOrder, Patient
 from claims.practice.models import BillingProvider, Provider
 
 MAX_PROFESSIONAL_DIAGNOSES = 12
+MAX_DIAGNOSES = 25  # 837I: principal + 24 others; the diagnoses table holds positions 1-25
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,12 @@ def create_encounter(
     """Record an encounter and post each line's charge to its responsible party's A/R."""
     _check_references(session, practice_id, data)
     _check_lines(data)
+    if data.external_ref is not None and session.scalar(
+        select(Encounter.id).where(
+            Encounter.practice_id == practice_id, Encounter.external_ref == data.external_ref
+        )
+    ):
+        raise InvalidInput("external_ref: an encounter with this reference already exists")
     encounter = Encounter(
         practice_id=practice_id,
         external_ref=data.external_ref,
@@ -186,13 +194,52 @@ def _check_references(session: Session, practice_id: int, data: EncounterInput) 
             raise NotFound(f"{name}: no such record in this practice")
 
 
+# Shapes only (what a column can hold); whether a code is valid is the scrubber's question.
+_SHAPES = {
+    "place_of_service": (re.compile(r"\d{2}"), "2 digits"),
+    "procedure_code": (re.compile(r"[A-Za-z0-9]{5}"), "5 letters or digits"),
+    "modifier": (re.compile(r"[A-Za-z0-9]{2}"), "2 letters or digits"),
+    "revenue_code": (re.compile(r"\d{4}"), "4 digits"),
+    "diagnosis": (re.compile(r"[A-Za-z][A-Za-z0-9]{2}\.?[A-Za-z0-9]{0,4}"), "an ICD-10-CM code"),
+    "ndc": (re.compile(r"\d{11}"), "11 digits"),
+    "clia_number": (re.compile(r"[A-Za-z0-9]{10}"), "10 letters or digits"),
+    "present_on_admission": (re.compile(r"[YNUW1]"), "Y, N, U, W or 1"),
+}
+
+
+def _shape(field: str, kind: str, value: str | None) -> None:
+    if value is None:
+        return
+    pattern, wanted = _SHAPES[kind]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidInput(f"{field}: must be {wanted}")
+
+
+def _check_header(data: EncounterInput) -> None:
+    _shape("place_of_service", "place_of_service", data.place_of_service)
+    _shape("clia_number", "clia_number", data.clia_number)
+    for name, value, limit in (
+        ("external_ref", data.external_ref, 50),
+        ("prior_authorization", data.prior_authorization, 50),
+    ):
+        if value is not None and not 0 < len(value) <= limit:
+            raise InvalidInput(f"{name}: 1 to {limit} characters")
+    for n, code in enumerate(data.diagnoses, start=1):
+        _shape(f"diagnoses[{n}]", "diagnosis", code)
+    for n, poa in enumerate(data.present_on_admission, start=1):
+        _shape(f"present_on_admission[{n}]", "present_on_admission", poa)
+
+
 def _check_lines(data: EncounterInput) -> None:
+    _check_header(data)
     if not data.diagnoses:
         raise InvalidInput("diagnoses: at least one diagnosis is required")
     if data.kind is ClaimKind.PROFESSIONAL and len(data.diagnoses) > MAX_PROFESSIONAL_DIAGNOSES:
         raise InvalidInput(
             f"diagnoses: at most {MAX_PROFESSIONAL_DIAGNOSES} on a professional claim"
         )
+    if len(data.diagnoses) > MAX_DIAGNOSES:
+        raise InvalidInput(f"diagnoses: at most {MAX_DIAGNOSES} on a claim")
     if not data.charges:
         raise InvalidInput("charges: at least one charge line is required")
     for number, c in enumerate(data.charges, start=1):
@@ -201,8 +248,16 @@ def _check_lines(data: EncounterInput) -> None:
             raise InvalidInput(f"{place}.charge_cents: must be whole cents, 0 or more")
         if type(c.units_thousandths) is not int or c.units_thousandths <= 0:
             raise InvalidInput(f"{place}.units_thousandths: must be a positive whole number")
+        _shape(f"{place}.procedure_code", "procedure_code", c.procedure_code)
+        _shape(f"{place}.place_of_service", "place_of_service", c.place_of_service)
+        _shape(f"{place}.revenue_code", "revenue_code", c.revenue_code)
+        _shape(f"{place}.ndc", "ndc", c.ndc)
         if len(c.modifiers) > 4:
             raise InvalidInput(f"{place}.modifiers: at most 4")
+        for modifier in c.modifiers:
+            _shape(f"{place}.modifiers", "modifier", modifier)
+        if c.ndc is not None and (not c.ndc_quantity_thousandths or not c.ndc_unit):
+            raise InvalidInput(f"{place}.ndc: a drug needs its quantity and unit")
         if data.kind is ClaimKind.PROFESSIONAL and not 1 <= len(c.pointers) <= 4:
             raise InvalidInput(f"{place}.pointers: 1 to 4 diagnosis pointers")
         for pointer in c.pointers:
