@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -32,6 +33,24 @@ def _engine() -> Any:
     from claims.db import make_engine
 
     return make_engine(_state["database_url"])
+
+
+def _practice_id(session: Any, code: str | None) -> int:
+    """The practice named by --practice, or the only one there is."""
+    from sqlalchemy import select
+
+    from claims.errors import InvalidInput
+    from claims.practice.models import Practice
+
+    practices = list(session.execute(select(Practice.id, Practice.code)))
+    if code is not None:
+        found = [pid for pid, pcode in practices if pcode == code]
+        if not found:
+            raise InvalidInput(f"--practice: no practice with code {code}")
+        return int(found[0])
+    if len(practices) != 1:
+        raise InvalidInput(f"--practice: {len(practices)} practices here; name one by its code")
+    return int(practices[0][0])
 
 
 def _emit(payload: dict[str, Any], as_json: bool, text: str) -> None:
@@ -106,6 +125,60 @@ def check(as_json: bool = typer.Option(False, "--json", help="Print the result a
     ]
     _emit(payload, as_json, "\n".join(lines) if lines else "ledger balances")
     if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def submit(
+    out: Path = typer.Option(..., "--out", help="Folder to write the 837 files to."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    no_pyx12: bool = typer.Option(
+        False, "--no-pyx12", help="Skip pyx12's check of each file (faster; not recommended)."
+    ),
+) -> None:
+    """Send every ready claim: one 837 file per trading partner and claim kind."""
+    from claims.db import session_factory
+    from claims.money import to_decimal
+    from claims.schema import require_current
+    from claims.submission.service import submit_ready
+    from edi.validate import pyx12_problems
+
+    engine = _engine()
+    require_current(engine)
+    factory = session_factory(engine)
+    with factory() as session:
+        practice_id = _practice_id(session, practice)
+    results = submit_ready(
+        factory,
+        practice_id=practice_id,
+        actor="cli",
+        out_dir=out,
+        check=None if no_pyx12 else pyx12_problems,
+    )
+    files = [
+        {
+            "path": str(r.path),
+            "kind": r.kind,
+            "claims": r.claims,
+            "charge_total": str(to_decimal(r.charge_total_cents)),
+            "trading_partner": r.trading_partner,
+            "batch_id": r.batch_id,
+            "sha256": r.sha256,
+        }
+        for r in results
+        if r.released
+    ]
+    held = [
+        {"claim_id": h.claim_id, "patient_control_number": h.patient_control_number,
+         "field": h.field, "message": h.message}
+        for r in results
+        for h in r.held
+    ]  # fmt: skip
+    lines = [f"{f['kind']} {f['path']}: {f['claims']} claims, {f['charge_total']}" for f in files]
+    lines += [f"held: {h['message']}" for h in held]
+    _emit({"files": files, "held": held}, as_json, "\n".join(lines) or "no claims ready")
+    if held:
         raise typer.Exit(1)
 
 

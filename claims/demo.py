@@ -289,7 +289,7 @@ def seed(session: Session) -> Practice | None:
             actor=ACTOR,
             posting_date=service_date + CHARGE_ENTRY_LAG,
         )
-        claim_service.create_claim(
+        claim_service.create_claims_for_encounter(
             session,
             practice_id=pid,
             encounter_id=encounter.id,

@@ -5,10 +5,18 @@ from claims.audit.models import AuditEvent
 from claims.base import Base
 from claims.claim.models import Claim, ClaimLine, ClaimTransition
 from claims.encounters.models import ChargeLine, Diagnosis, Encounter
-from claims.files.models import ControlCounter, StoredFile
+from claims.files.models import Batch, ControlCounter, StoredFile
 from claims.ledger.models import Account, Entry
 from claims.patients.models import Coverage, Patient
-from claims.practice.models import BillingProvider, Payer, Practice, Provider, TradingPartner
+from claims.practice.models import (
+    BillingProvider,
+    Facility,
+    PartnerPayerId,
+    Payer,
+    Practice,
+    Provider,
+    TradingPartner,
+)
 from claims.rework.models import ReworkItem, ReworkNote
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "Adjustment",
     "AuditEvent",
     "Base",
+    "Batch",
     "BillingProvider",
     "ChargeLine",
     "Claim",
@@ -27,6 +36,8 @@ __all__ = [
     "Diagnosis",
     "Encounter",
     "Entry",
+    "Facility",
+    "PartnerPayerId",
     "Patient",
     "Payer",
     "Practice",

@@ -51,6 +51,7 @@ class Claim(Base):
     )
     previous_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07 / REF*1K
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     total_charge_cents: Mapped[Cents]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from claims.base import utcnow
 from claims.claim.models import Claim, ClaimLine, ClaimTransition, Frequency
 from claims.claim.state import ClaimState, Command, Event, apply_event, check_command, replay
-from claims.encounters.models import ChargeLine, Encounter
+from claims.encounters.models import ChargeLine, ClaimKind, Encounter
 from claims.errors import InvalidInput, NotFound
 from claims.patients.models import Coverage
 from claims.practice.models import Payer
@@ -99,6 +99,60 @@ def create_claim(
     session.flush()
     _record(session, claim, "created", ClaimState.DRAFT, actor=actor, reason=None)
     return claim
+
+
+MAX_PROFESSIONAL_LINES = 50
+MAX_PROFESSIONAL_DIAGNOSES = 12
+
+
+def split_professional_lines(lines: Sequence[ChargeLine]) -> list[list[ChargeLine]]:
+    """Charge lines grouped into claims of at most 50 lines whose pointers reach at most 12
+    diagnoses, keeping the lines' order."""
+    parts: list[list[ChargeLine]] = []
+    current: list[ChargeLine] = []
+    pointed: set[int] = set()
+    for line in lines:
+        wanted = pointed | set(line.pointers)
+        if current and (
+            len(current) == MAX_PROFESSIONAL_LINES or len(wanted) > MAX_PROFESSIONAL_DIAGNOSES
+        ):
+            parts.append(current)
+            current, wanted = [], set(line.pointers)
+        current.append(line)
+        pointed = wanted
+    if current:
+        parts.append(current)
+    return parts
+
+
+def create_claims_for_encounter(
+    session: Session, *, practice_id: int, encounter_id: int, coverage_id: int, actor: str
+) -> list[Claim]:
+    """Draft claims for an encounter billed to a coverage: one, or for a professional encounter
+    over 50 lines (or 12 pointed diagnoses) several parts, each with its own CLM01, all on the
+    encounter's charge lines."""
+    encounter = session.get(Encounter, encounter_id)
+    if encounter is None or encounter.practice_id != practice_id:
+        raise NotFound(f"encounter_id: encounter {encounter_id} not found")
+    lines = list(
+        session.scalars(
+            select(ChargeLine)
+            .where(ChargeLine.encounter_id == encounter_id)
+            .order_by(ChargeLine.line_number)
+        )
+    )
+    parts = split_professional_lines(lines) if encounter.kind is ClaimKind.PROFESSIONAL else [lines]
+    return [
+        create_claim(
+            session,
+            practice_id=practice_id,
+            encounter_id=encounter_id,
+            coverage_id=coverage_id,
+            charge_line_ids=[line.id for line in part],
+            actor=actor,
+        )
+        for part in parts
+    ]
 
 
 def run_command(

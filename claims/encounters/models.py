@@ -38,6 +38,16 @@ class Encounter(Base):
     service_date: Mapped[date]
     prior_authorization: Mapped[str | None] = mapped_column(String(50))  # REF*G1
     clia_number: Mapped[str | None] = mapped_column(String(10))  # REF*X4 for lab work
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))  # 2310C/E
+    # Institutional (837I) only.
+    attending_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    type_of_bill: Mapped[str | None] = mapped_column(String(3))  # e.g. 131; frequency comes later
+    statement_to: Mapped[date | None]  # statement period ends (starts at service_date)
+    admission_at: Mapped[datetime | None]  # DTP*435, inpatient
+    admission_type: Mapped[str | None] = mapped_column(String(1))  # CL101
+    admission_source: Mapped[str | None] = mapped_column(String(1))  # CL102
+    patient_status: Mapped[str | None] = mapped_column(String(2))  # CL103 discharge status
+    admitting_diagnosis: Mapped[str | None] = mapped_column(String(8))  # HI*ABJ
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     diagnoses: Mapped[list[Diagnosis]] = relationship(

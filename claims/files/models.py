@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from claims.base import Base, IdType, str_enum, utcnow
+from claims.base import Base, Cents, IdType, str_enum, utcnow
 
 
 class Direction(enum.StrEnum):
@@ -82,3 +82,29 @@ class ControlCounter(Base):
     trading_partner_id: Mapped[int] = mapped_column(ForeignKey("trading_partners.id"))
     kind: Mapped[CounterKind] = mapped_column(str_enum(CounterKind, "counter_kind"))
     next_value: Mapped[int] = mapped_column(default=1)
+
+
+class Batch(Base):
+    """One 837 file we sent: its partner, envelope control numbers and totals.
+
+    The 999 and TA1 that come back name these control numbers.
+    """
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        UniqueConstraint("trading_partner_id", "interchange_control_number"),
+        CheckConstraint("claim_count > 0", name="claims_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    trading_partner_id: Mapped[int] = mapped_column(ForeignKey("trading_partners.id"))
+    kind: Mapped[FileKind] = mapped_column(str_enum(FileKind, "file_kind"))
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    interchange_control_number: Mapped[int]
+    group_control_number: Mapped[int]
+    transaction_control_numbers: Mapped[str] = mapped_column(Text)  # "1,2": one per ST
+    claim_count: Mapped[int]
+    charge_total_cents: Mapped[Cents]
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

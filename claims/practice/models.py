@@ -107,6 +107,9 @@ class Payer(Address, Base):
     timely_filing_days: Mapped[int] = mapped_column(default=365)
     appeal_days: Mapped[int] = mapped_column(default=120)
     accepts_replacement: Mapped[bool] = mapped_column(default=True)  # frequency 7 and 8
+    accepts_edi: Mapped[bool] = mapped_column(default=True)  # else claims go on paper (CMS-1500)
+    # The clearinghouse its claims go through (may be empty while the practice has only one).
+    trading_partner_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
 
 
 class TradingPartner(Base):
@@ -131,3 +134,27 @@ class TradingPartner(Base):
     receiver_name: Mapped[str] = mapped_column(String(60))  # 1000B NM103
     receiver_code: Mapped[str] = mapped_column(String(80))  # 1000B NM109
     usage: Mapped[Usage] = mapped_column(str_enum(Usage, "usage"), default=Usage.TEST)
+
+
+class PartnerPayerId(Base):
+    """The payer ID a clearinghouse knows a payer by, when it differs from payers.payer_code."""
+
+    __tablename__ = "partner_payer_ids"
+    __table_args__ = (UniqueConstraint("trading_partner_id", "payer_id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    trading_partner_id: Mapped[int] = mapped_column(ForeignKey("trading_partners.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
+    payer_code: Mapped[str] = mapped_column(String(80))
+
+
+class Facility(Address, Base):
+    """A place where services are given, when it is not the billing provider's address."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (CheckConstraint("npi IS NULL OR length(npi) = 10", name="npi_length"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    npi: Mapped[str | None] = mapped_column(String(10))

@@ -113,6 +113,9 @@ def check_claim(claim: Claim, kind: Kind) -> None:
 
     bp = claim.billing_provider
     need(len(bp.npi) == 10 and bp.npi.isdigit(), "billing_provider.npi", "10 digits")
+    # 5010 wants the full ZIP+4 for the billing provider and the service facility.
+    zip9 = "9-digit ZIP code (ZIP+4) required"
+    need(_is_zip9(bp.address.postal_code), "billing_provider.address.postal_code", zip9)
     need(len(bp.tin) == 9 and bp.tin.isdigit(), "billing_provider.tin", "9 digits")
     named = {
         "referring": claim.referring,
@@ -123,8 +126,13 @@ def check_claim(claim: Claim, kind: Kind) -> None:
     for name, provider in named.items():
         if provider is not None:
             need(len(provider.npi) == 10 and provider.npi.isdigit(), f"{name}.npi", "10 digits")
-    if claim.service_facility is not None:
-        need(claim.service_facility.address, "service_facility.address", "required")
+    facility = claim.service_facility
+    if facility is not None:
+        need(facility.address, "service_facility.address", "required")
+        if facility.address is not None:
+            need(
+                _is_zip9(facility.address.postal_code), "service_facility.address.postal_code", zip9
+            )
     need(pcn and len(pcn) <= 38 and pcn.isalnum(), "patient_control_number", "1-38 letters/digits")
     need(claim.frequency in ("1", "7", "8"), "frequency", "must be 1, 7 or 8")
     if claim.frequency in ("7", "8"):
@@ -181,6 +189,10 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         need(line.units_thousandths > 0, f"lines[{n}].units", "must be positive")
         need(line.control_number, f"lines[{n}].control_number", "REF*6R required")
         need(len(line.modifiers) <= 4, f"lines[{n}].modifiers", "at most 4")
+
+
+def _is_zip9(postal_code: str) -> bool:
+    return len(postal_code) == 9 and postal_code.isdigit()
 
 
 class _Writer:

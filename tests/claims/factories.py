@@ -36,7 +36,12 @@ def _next() -> int:
 
 
 def _address() -> dict[str, Any]:
-    return {"address1": "1 MAIN STREET", "city": "PORTLAND", "state": "OR", "postal_code": "97201"}
+    return {
+        "address1": "1 MAIN STREET",
+        "city": "PORTLAND",
+        "state": "OR",
+        "postal_code": "972011234",
+    }
 
 
 def make_practice(session: Session, *, name: str = "Test Practice") -> Practice:

@@ -146,6 +146,15 @@ def test_delimiter_characters_in_free_text_are_replaced() -> None:
         (professional(subscriber=replace(professional().subscriber, is_patient=False)), "patient"),
         (
             professional(
+                billing_provider=replace(
+                    professional().billing_provider,
+                    address=replace(professional().billing_provider.address, postal_code="97201"),
+                )
+            ),
+            "billing_provider.address.postal_code",
+        ),
+        (
+            professional(
                 lines=(replace(professional().lines[0], pointers=(3,)),), total_charge_cents=22500
             ),
             "lines[1].pointers",

@@ -1,0 +1,1 @@
+"""Sending claims: assembling 837 value objects from the database, batches, control numbers."""
