@@ -182,6 +182,65 @@ def submit(
         raise typer.Exit(1)
 
 
+def _correct_or_void(
+    claim_id: int, reason: str, practice: str | None, as_json: bool, void: bool
+) -> None:
+    from datetime import date
+
+    from claims.claim import service as claim_service
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice_id = _practice_id(session, practice)
+        claim = claim_service.get_claim(session, practice_id=practice_id, claim_id=claim_id)
+        action = claim_service.void_claim if void else claim_service.correct_claim
+        outcome = action(session, claim=claim, actor="cli", reason=reason, today=date.today())
+        new = outcome.new_claim
+        payload = {
+            "claim_id": claim.id,
+            "state": claim.state.value,
+            "new_claim_id": new.id if new else None,
+            "new_patient_control_number": new.patient_control_number if new else None,
+            "frequency": new.frequency.value if new else None,
+            "task_id": outcome.task.id if outcome.task else None,
+        }
+    if new is not None:
+        text = (
+            f"claim {claim_id} is {payload['state']}; new version {new.id} "
+            f"(frequency {payload['frequency']}) is {new.state.value}"
+        )
+    elif outcome.task is not None:
+        text = f"the payer takes no frequency 7/8: reopening task {outcome.task.id} opened"
+    else:
+        text = f"claim {claim_id} is {payload['state']}; nothing to send"
+    _emit(payload, as_json, text)
+
+
+@app.command()
+def correct(
+    claim_id: int = typer.Argument(..., help="The claim version to correct."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the claim's history)."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Replace a claim by a corrected version (new original, frequency 7, or a reopening task)."""
+    _correct_or_void(claim_id, reason, practice, as_json, void=False)
+
+
+@app.command()
+def void(
+    claim_id: int = typer.Argument(..., help="The claim version to void."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the claim's history)."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Void a claim (frequency 8 where the payer takes it, else a reopening task)."""
+    _correct_or_void(claim_id, reason, practice, as_json, void=True)
+
+
 def main() -> None:
     """Entry point of the `claims` console script."""
     try:

@@ -5,17 +5,28 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claims.base import utcnow
 from claims.claim.models import Claim, ClaimLine, ClaimTransition, Frequency
-from claims.claim.state import ClaimState, Command, Event, apply_event, check_command, replay
+from claims.claim.state import (
+    UNSENT,
+    ClaimState,
+    Command,
+    Event,
+    apply_event,
+    check_command,
+    replay,
+)
 from claims.encounters.models import ChargeLine, ClaimKind, Encounter
 from claims.errors import InvalidInput, NotFound
 from claims.patients.models import Coverage
 from claims.practice.models import Payer
+from claims.rework.models import Category, ReworkItem, Source
+from claims.rework.service import open_item
 
 # Letters and digits without the look-alikes (0/O, 1/I/L): CLM01 gets read aloud on phones.
 _PCN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -251,3 +262,102 @@ def _record(
     )
     claim.state = to_state
     session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What a correct or void command produced: a new claim version to send, a task for a
+    person (when the payer takes no frequency 7/8), or neither (an unsent claim voided)."""
+
+    new_claim: Claim | None = None
+    task: ReworkItem | None = None
+
+
+_NEVER_ADJUDICATED = {ClaimState.REJECTED} | set(UNSENT)
+
+
+def correct_claim(
+    session: Session, *, claim: Claim, actor: str, reason: str, today: date
+) -> Correction:
+    """Replace a claim with a corrected version over the same charge lines.
+
+    A rejected claim never reached adjudication, so it goes again as a new original. An
+    adjudicated one goes as frequency 7 with REF*F8, where the payer takes replacements;
+    otherwise a reopening task is opened instead of an 837.
+    """
+    payer = session.get(Payer, claim.payer_id)
+    assert payer is not None
+    check_command(claim.state, Command.REPLACE)  # the state allows a correction at all
+    if claim.state not in _NEVER_ADJUDICATED and not payer.accepts_replacement:
+        return Correction(task=_reopening_task(session, claim, payer, "correct", today))
+    frequency = Frequency.ORIGINAL if claim.state is ClaimState.REJECTED else Frequency.REPLACEMENT
+    if frequency is Frequency.REPLACEMENT and not claim.payer_claim_number:
+        raise InvalidInput(
+            "payer_claim_number: not known for this claim; a replacement (frequency 7) must "
+            "name the payer's claim number from the 835 (CLP07) or 277CA (REF*1K)"
+        )
+    run_command(session, claim=claim, command=Command.REPLACE, actor=actor, reason=reason)
+    new = _next_version(session, claim, frequency, actor)
+    return Correction(new_claim=new)
+
+
+def void_claim(
+    session: Session, *, claim: Claim, actor: str, reason: str, today: date
+) -> Correction:
+    """Void a claim: an unsent or rejected one simply stops; an adjudicated one gets a
+    frequency 8 version ready to send (or a task, where the payer takes no voids)."""
+    payer = session.get(Payer, claim.payer_id)
+    assert payer is not None
+    check_command(claim.state, Command.VOID)  # the state allows a void at all
+    if claim.state in _NEVER_ADJUDICATED:
+        run_command(session, claim=claim, command=Command.VOID, actor=actor, reason=reason)
+        return Correction()
+    if not payer.accepts_replacement:
+        return Correction(task=_reopening_task(session, claim, payer, "void", today))
+    if not claim.payer_claim_number:
+        raise InvalidInput(
+            "payer_claim_number: not known for this claim; a void (frequency 8) must name the "
+            "payer's claim number from the 835 (CLP07) or 277CA (REF*1K)"
+        )
+    run_command(session, claim=claim, command=Command.VOID, actor=actor, reason=reason)
+    new = _next_version(session, claim, Frequency.VOID, actor)
+    # A void repeats the claim as the payer has it: nothing to scrub, it is ready to send.
+    run_command(session, claim=new, command=Command.RELEASE, actor=actor, reason="void")
+    return Correction(new_claim=new)
+
+
+def _next_version(session: Session, claim: Claim, frequency: Frequency, actor: str) -> Claim:
+    new = create_claim(
+        session,
+        practice_id=claim.practice_id,
+        encounter_id=claim.encounter_id,
+        coverage_id=claim.coverage_id,
+        charge_line_ids=[line.charge_line_id for line in claim.lines],
+        actor=actor,
+        frequency=frequency,
+        previous_claim_id=claim.id,
+    )
+    if frequency is not Frequency.ORIGINAL:
+        new.payer_claim_number = claim.payer_claim_number
+    session.flush()
+    return new
+
+
+def _reopening_task(
+    session: Session, claim: Claim, payer: Payer, action: str, today: date
+) -> ReworkItem:
+    return open_item(
+        session,
+        practice_id=claim.practice_id,
+        claim_id=claim.id,
+        source=Source.FOLLOW_UP,
+        category=Category.OTHER,
+        codes="REOPENING",
+        summary=(
+            f"{payer.name} takes no corrected or void claims (frequency 7/8): request a "
+            f"reopening or file an appeal to {action} claim {claim.patient_control_number}"
+        ),
+        amount_cents=claim.total_charge_cents,
+        today=today,
+        deadline=today + timedelta(days=payer.appeal_days),
+    )
