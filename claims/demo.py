@@ -34,6 +34,7 @@ FIRST_SERVICE_DATE = date(2026, 4, 1)
 LAST_SERVICE_DATE = date(2026, 9, 30)
 PATIENTS = 20
 ENCOUNTERS = 50
+HOSPITAL_EVERY = 12  # encounters 12, 24, 36, 48 are emergency visits billed on an 837I
 CHARGE_ENTRY_LAG = timedelta(days=2)
 # Letters a Medicare Beneficiary Identifier may hold (no S, L, O, I, B, Z).
 _MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
@@ -250,7 +251,20 @@ def seed(session: Session) -> Practice | None:
         receiver_code="DEMOCH",
         usage=Usage.TEST,
     )
-    session.add_all([billing, *providers, referring, *payers, partner])
+    hospital = BillingProvider(
+        practice_id=pid,
+        name="RIVERSIDE COMMUNITY HOSPITAL",
+        npi=_npi("165432109"),
+        tin="841234568",
+        taxonomy="282N00000X",
+        contact_name="PATIENT ACCOUNTS",
+        contact_phone="5035550200",
+        address1="200 RIVER ROAD",
+        city="PORTLAND",
+        state="OR",
+        postal_code="972011240",
+    )
+    session.add_all([billing, hospital, *providers, referring, *payers, partner])
     session.flush()
 
     patients = _patients(session, pid, rng)
@@ -270,10 +284,10 @@ def seed(session: Session) -> Practice | None:
                 replace(c, procedure_code="G0008") if c.procedure_code == "90471" else c
                 for c in charges
             )
-        encounter = create_encounter(
-            session,
-            practice_id=pid,
-            data=EncounterInput(
+        if number % HOSPITAL_EVERY == 0:
+            data = _emergency_visit(number, patient.id, hospital.id, providers[0].id, service_date)
+        else:
+            data = EncounterInput(
                 patient_id=patient.id,
                 billing_provider_id=billing.id,
                 rendering_provider_id=providers[number % len(providers)].id,
@@ -285,7 +299,11 @@ def seed(session: Session) -> Practice | None:
                 kind=ClaimKind.PROFESSIONAL,
                 external_ref=f"DEMO-ENC-{number:03d}",
                 clia_number="38D1234567" if visit.lab else None,
-            ),
+            )
+        encounter = create_encounter(
+            session,
+            practice_id=pid,
+            data=data,
             actor=ACTOR,
             posting_date=service_date + CHARGE_ENTRY_LAG,
         )
@@ -297,6 +315,37 @@ def seed(session: Session) -> Practice | None:
             actor=ACTOR,
         )
     return practice
+
+
+def _emergency_visit(
+    number: int, patient_id: int, hospital_id: int, attending_id: int, service_date: date
+) -> EncounterInput:
+    """A hospital outpatient emergency visit: revenue-code lines with HCPCS, type of bill 131."""
+
+    def line(revenue: str, code: str, dollars: int) -> ChargeInput:
+        return ChargeInput(procedure_code=code, charge_cents=dollars * 100, revenue_code=revenue,
+                           pointers=())  # fmt: skip
+
+    return EncounterInput(
+        patient_id=patient_id,
+        billing_provider_id=hospital_id,
+        service_date=service_date,
+        place_of_service="23",
+        diagnoses=("R07.9", "I10"),
+        charges=(
+            line("0450", "99284", 650),
+            line("0300", "85025", 45),
+            line("0320", "71046", 180),
+            line("0730", "93005", 120),
+        ),
+        kind=ClaimKind.INSTITUTIONAL,
+        external_ref=f"DEMO-ENC-{number:03d}",
+        attending_provider_id=attending_id,
+        type_of_bill="131",
+        admission_type="1",
+        admission_source="7",
+        patient_status="01",
+    )
 
 
 def _npi(first_nine: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from claims.errors import InvalidInput, NotFound
 from claims.ledger import service as ledger
 from claims.ledger.models import AccountKind, EntryKind
 from claims.patients.models import Coverage, CoverageOrder, Patient
-from claims.practice.models import BillingProvider, Provider
+from claims.practice.models import BillingProvider, Facility, Provider
 
 MAX_PROFESSIONAL_DIAGNOSES = 12
 MAX_DIAGNOSES = 25  # 837I: principal + 24 others; the diagnoses table holds positions 1-25
@@ -55,6 +55,16 @@ class EncounterInput:
     prior_authorization: str | None = None
     clia_number: str | None = None
     present_on_admission: Sequence[str | None] = field(default_factory=tuple)
+    facility_id: int | None = None
+    # Institutional (837I) only.
+    attending_provider_id: int | None = None
+    type_of_bill: str | None = None
+    statement_to: date | None = None
+    admission_at: datetime | None = None
+    admission_type: str | None = None
+    admission_source: str | None = None
+    patient_status: str | None = None
+    admitting_diagnosis: str | None = None
 
 
 def create_encounter(
@@ -81,6 +91,17 @@ def create_encounter(
         service_date=data.service_date,
         prior_authorization=data.prior_authorization,
         clia_number=data.clia_number,
+        facility_id=data.facility_id,
+        attending_provider_id=data.attending_provider_id,
+        type_of_bill=data.type_of_bill,
+        statement_to=data.statement_to,
+        admission_at=data.admission_at,
+        admission_type=data.admission_type,
+        admission_source=data.admission_source,
+        patient_status=data.patient_status,
+        admitting_diagnosis=(
+            data.admitting_diagnosis.replace(".", "").upper() if data.admitting_diagnosis else None
+        ),
     )
     poa = list(data.present_on_admission) + [None] * len(data.diagnoses)
     encounter.diagnoses = [
@@ -185,6 +206,8 @@ def _check_references(session: Session, practice_id: int, data: EncounterInput) 
         ("billing_provider_id", BillingProvider, data.billing_provider_id),
         ("rendering_provider_id", Provider, data.rendering_provider_id),
         ("referring_provider_id", Provider, data.referring_provider_id),
+        ("attending_provider_id", Provider, data.attending_provider_id),
+        ("facility_id", Facility, data.facility_id),
     ]
     for name, model, ident in wanted:
         if ident is None:
@@ -204,6 +227,9 @@ _SHAPES = {
     "ndc": (re.compile(r"\d{11}"), "11 digits"),
     "clia_number": (re.compile(r"[A-Za-z0-9]{10}"), "10 letters or digits"),
     "present_on_admission": (re.compile(r"[YNUW1]"), "Y, N, U, W or 1"),
+    "type_of_bill": (re.compile(r"\d{3}"), "3 digits (facility type and classification)"),
+    "one_character": (re.compile(r"[A-Za-z0-9]"), "one letter or digit"),
+    "patient_status": (re.compile(r"\d{2}"), "2 digits"),
 }
 
 
@@ -228,6 +254,13 @@ def _check_header(data: EncounterInput) -> None:
         _shape(f"diagnoses[{n}]", "diagnosis", code)
     for n, poa in enumerate(data.present_on_admission, start=1):
         _shape(f"present_on_admission[{n}]", "present_on_admission", poa)
+    _shape("type_of_bill", "type_of_bill", data.type_of_bill)
+    _shape("admission_type", "one_character", data.admission_type)
+    _shape("admission_source", "one_character", data.admission_source)
+    _shape("patient_status", "patient_status", data.patient_status)
+    _shape("admitting_diagnosis", "diagnosis", data.admitting_diagnosis)
+    if data.kind is ClaimKind.INSTITUTIONAL and data.type_of_bill is None:
+        raise InvalidInput("type_of_bill: required on an institutional encounter")
 
 
 def _check_lines(data: EncounterInput) -> None:

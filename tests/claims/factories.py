@@ -174,6 +174,8 @@ def encounter_input(
     if charges is None:
         charges = (charge("99213", 15000, pointers=(1, 2)), charge("93000", 7500))
     fields: dict[str, Any] = {"place_of_service": "11", **overrides}
+    if kind is ClaimKind.INSTITUTIONAL:
+        fields.setdefault("type_of_bill", "131")
     return EncounterInput(
         patient_id=patient.id,
         billing_provider_id=billing.id,

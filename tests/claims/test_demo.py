@@ -15,7 +15,7 @@ from claims import demo
 from claims.base import Base
 from claims.claim.models import Claim, ClaimLine
 from claims.claim.state import ClaimState
-from claims.encounters.models import ChargeLine, Diagnosis, Encounter
+from claims.encounters.models import ChargeLine, ClaimKind, Diagnosis, Encounter
 from claims.ledger import service as ledger
 from claims.ledger.models import Account, AccountKind, Entry, EntryKind
 from claims.patients.models import Coverage, CoverageOrder, Patient, Relationship
@@ -53,13 +53,20 @@ def test_master_data(session: Session, practice: Practice) -> None:
     assert session.scalar(select(func.count()).select_from(Practice)) == 1
     assert practice.code == demo.PRACTICE_CODE
 
-    [billing] = _all(session, BillingProvider, practice)
-    assert is_valid(billing.npi), billing.npi
-    assert len(billing.tin) == 9 and billing.tin.isdigit()
+    billers = _all(session, BillingProvider, practice)
+    assert len(billers) == 2  # the practice, and a hospital's outpatient department (837I)
+    for billing in billers:
+        assert is_valid(billing.npi), billing.npi
+        assert len(billing.tin) == 9 and billing.tin.isdigit()
+        assert len(billing.postal_code) == 9  # 5010 wants ZIP+4 for the billing provider
 
     providers = {p.id: p for p in _all(session, Provider, practice)}
     assert all(is_valid(p.npi) for p in providers.values())
-    rendering = {e.rendering_provider_id for e in _all(session, Encounter, practice)}
+    rendering = {
+        e.rendering_provider_id
+        for e in _all(session, Encounter, practice)
+        if e.rendering_provider_id
+    }
     assert len(rendering) == 3 and rendering <= providers.keys()
 
     payers = _all(session, Payer, practice)
@@ -112,10 +119,17 @@ def test_encounters_and_lines(session: Session, practice: Practice) -> None:
     for line in lines:
         by_encounter[line.encounter_id].append(line)
 
+    institutional = [e for e in encounters if e.kind is ClaimKind.INSTITUTIONAL]
+    assert len(institutional) == 4
+    for e in institutional:
+        assert e.type_of_bill == "131" and e.attending_provider_id is not None
+        assert all(line.revenue_code for line in by_encounter[e.id])
     for e in encounters:
         assert FIRST_DOS <= e.service_date <= LAST_DOS
         assert by_encounter[e.id], f"encounter {e.id} has no lines"
         assert all(line.service_date == e.service_date for line in by_encounter[e.id])
+        if e.kind is ClaimKind.INSTITUTIONAL:
+            continue  # a hospital's lab is certified through the hospital, not a CLIA REF
         lab = any(is_lab(line.procedure_code) for line in by_encounter[e.id])
         if lab:
             assert e.clia_number is not None and CLIA.match(e.clia_number)
@@ -129,7 +143,11 @@ def test_encounters_and_lines(session: Session, practice: Practice) -> None:
         select(Diagnosis).join(Encounter).where(Encounter.practice_id == practice.id)
     ).all()
     count = Counter(d.encounter_id for d in diagnoses)
+    professional = {e.id for e in encounters if e.kind is ClaimKind.PROFESSIONAL}
     for line in lines:
+        if line.encounter_id not in professional:
+            assert not line.pointers  # 837I lines carry no diagnosis pointers
+            continue
         assert line.pointers and all(1 <= p <= count[line.encounter_id] for p in line.pointers)
 
 
