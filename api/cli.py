@@ -241,6 +241,42 @@ def void(
     _correct_or_void(claim_id, reason, practice, as_json, void=True)
 
 
+@app.command("inspect")
+def inspect_command(
+    file: Path = typer.Argument(..., help="An X12 file: 837P/837I, 835, 999, 277CA or TA1."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    with_pyx12: bool = typer.Option(False, "--pyx12", help="Also check the file with pyx12."),
+) -> None:
+    """Summarise an X12 file (kind, version, counts, charges, problems); needs no database."""
+    # edi only: no database, no web stack. Exit 2 when the file cannot be read, 1 on errors.
+    from edi.inspect import inspect_file
+    from edi.x12 import X12Error
+
+    try:
+        summary = inspect_file(file, with_pyx12=with_pyx12)
+    except X12Error as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"error: {file}: cannot read ({exc.strerror or type(exc).__name__})", err=True)
+        raise typer.Exit(2) from None
+    counts = f"{summary.transactions} transaction set(s), {summary.claims} claim(s)"
+    if summary.charge_total is not None:
+        counts += f", charges {summary.charge_total:.2f}"
+    lines = [f"{summary.kind} {summary.version or '(no GS08)'}: {counts}"]
+    shown = 20
+    for p in summary.problems[:shown]:
+        place = f" at segment {p.segment}" if p.segment is not None else ""
+        lines.append(f"  {p.severity} {p.code}{place}: {p.message}")
+    if len(summary.problems) > shown:
+        lines.append(f"  ... and {len(summary.problems) - shown} more (--json lists them all)")
+    if not summary.problems:
+        lines.append("  no problems")
+    _emit(summary.as_json(), as_json, "\n".join(lines))
+    if summary.errors:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `claims` console script."""
     try:

@@ -227,21 +227,21 @@ Element = str | Sequence[str] | None
 
 
 def format_segment(elements: Sequence[Element], d: Delimiters) -> str:
-    """One segment as text: None and empty trailing elements (and components) are dropped."""
-    out: list[str] = []
-    for value in elements:
-        if value is None:
-            out.append("")
-        elif isinstance(value, str):
-            out.append(value)
-        else:
-            parts = ["" if v is None else v for v in value]
-            while parts and not parts[-1]:
-                parts.pop()
-            out.append(d.component.join(parts))
-    while out and not out[-1]:
-        out.pop()
-    return d.element.join(out) + d.segment
+    """One segment as text: None and empty trailing elements (and components) are dropped.
+
+    Values must not contain the delimiters (writers clean free text first), which is what
+    lets trailing empties be trimmed with one rstrip.
+    """
+    sep, comp = d.element, d.component
+    parts = [
+        value
+        if value.__class__ is str
+        else ""
+        if value is None
+        else comp.join(["" if v is None else v for v in value]).rstrip(comp)
+        for value in elements
+    ]
+    return sep.join(parts).rstrip(sep) + d.segment
 
 
 def write_segments(segments: Iterable[Sequence[Element]], d: Delimiters, *, newline: bool) -> str:

@@ -40,6 +40,7 @@ class Person:
     first_name: str | None = None
     middle_name: str | None = None
     is_organization: bool = False
+    suffix: str | None = None  # NM107, such as JR
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,8 @@ class ServiceLine:
     place_of_service: str | None = None  # 837P, when it differs from the claim's
     revenue_code: str | None = None  # 837I
     drug: Drug | None = None
+    unit: str = "UN"  # SV103 / SV204: UN units, MJ minutes (837P), DA days (837I)
+    service_date_to: date | None = None  # the end of a DTP*472 RD8 range
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +137,7 @@ class Institutional:
     admission_type: str | None = None  # CL101
     admission_source: str | None = None  # CL102
     patient_status: str = "01"  # CL103
-    admission_at: datetime | None = None  # DTP*435, inpatient
+    admission_at: date | None = None  # DTP*435: a datetime is written DT, a date D8
     admitting_diagnosis: str | None = None  # HI*ABJ
     reason_for_visit: tuple[str, ...] = ()  # HI*APR, outpatient
     attending: Provider | None = None
@@ -160,6 +163,10 @@ class Claim:
     rendering: Provider | None = None  # 2310B (837P) / 2310D (837I), when not the billing one
     service_facility: Provider | None = None
     institutional: Institutional | None = None
+    provider_signature: str = "Y"  # CLM06 (837P only)
+    assignment: str = "A"  # CLM07: A, B, C
+    benefits_assigned: str = "Y"  # CLM08: Y, N, W
+    release_of_information: str = "Y"  # CLM09: Y, I
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +205,20 @@ class Receiver:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """What the reader read but does not carry: a segment, or one element of a kept segment."""
+
+    position: int  # 1-based position of the segment in the file
+    segment_id: str
+    loop: str  # such as "2010AB" or "2320"
+    element: str | None = None  # such as "CLM10" or "SV101-7"; None for the whole segment
+
+    def __str__(self) -> str:
+        what = f" element {self.element}" if self.element else ""
+        return f"segment {self.position} ({self.segment_id}){what} in loop {self.loop}"
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """One 837 file: one interchange, one group, as many transactions as the claims need."""
 
@@ -209,3 +230,4 @@ class Batch:
     transaction_control_numbers: tuple[int, ...]  # one per ST, at most 5000 claims each
     reference: str = "1"  # BHT03, the originator's batch reference
     claims_per_transaction: int = 5000
+    skipped: tuple[Skipped, ...] = ()  # read from a file but not carried (edi.x837.reader)

@@ -27,6 +27,7 @@ MAX_CLAIMS_PER_TRANSACTION = 5000
 MAX_LINES = {Kind.PROFESSIONAL: 50, Kind.INSTITUTIONAL: 999}
 MAX_PROFESSIONAL_DIAGNOSES = 12
 MAX_OTHER_DIAGNOSES_PER_HI = 12
+UNITS = {Kind.PROFESSIONAL: ("UN", "MJ"), Kind.INSTITUTIONAL: ("UN", "DA")}
 
 
 class InvalidClaim(ValueError):
@@ -145,6 +146,9 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         "CLM02 must equal the sum of the line charges",
     )
     need(claim.diagnoses, "diagnoses", "at least one diagnosis")
+    need(claim.assignment in ("A", "B", "C"), "assignment", "CLM07 must be A, B or C")
+    need(claim.benefits_assigned in ("N", "W", "Y"), "benefits_assigned", "CLM08: N, W or Y")
+    need(claim.release_of_information in ("I", "Y"), "release_of_information", "CLM09: I or Y")
     sub = claim.subscriber
     need(sub.member_id, "subscriber.member_id", "required")
     need(sub.payer_id and sub.payer_name, "subscriber.payer", "payer name and ID required")
@@ -164,6 +168,7 @@ def check_claim(claim: Claim, kind: Kind) -> None:
             f"at most {MAX_PROFESSIONAL_DIAGNOSES} on an 837P",
         )
         need(claim.place_of_service, "place_of_service", "required")
+        need(claim.provider_signature in ("N", "Y"), "provider_signature", "CLM06: N or Y")
         for n, line in enumerate(claim.lines, start=1):
             need(line.procedure_code, f"lines[{n}].procedure_code", "required on an 837P")
             need(1 <= len(line.pointers) <= 4, f"lines[{n}].pointers", "1 to 4 diagnosis pointers")
@@ -189,6 +194,12 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         need(line.units_thousandths > 0, f"lines[{n}].units", "must be positive")
         need(line.control_number, f"lines[{n}].control_number", "REF*6R required")
         need(len(line.modifiers) <= 4, f"lines[{n}].modifiers", "at most 4")
+        need(line.unit in UNITS[kind], f"lines[{n}].unit", f"one of {', '.join(UNITS[kind])}")
+        need(
+            line.service_date_to is None or line.service_date_to >= line.service_date,
+            f"lines[{n}].service_date_to",
+            "before the service date",
+        )
 
 
 def _is_zip9(postal_code: str) -> bool:
@@ -275,7 +286,8 @@ class _Writer:
             "NM1", code, "2" if person.is_organization else "1", self.text(person.last_name),
             None if person.is_organization else self.text(person.first_name),
             None if person.is_organization else self.text(person.middle_name),
-            "", "", qualifier if ident else None, ident,
+            "", None if person.is_organization else self.text(person.suffix),
+            qualifier if ident else None, ident,
         )  # fmt: skip
 
     def _address(self, address: Address) -> Iterator[str]:
@@ -320,19 +332,24 @@ class _Writer:
         if kind is Kind.PROFESSIONAL:
             yield self.seg(
                 "CLM", claim.patient_control_number, total, "", "",
-                (claim.place_of_service, "B", claim.frequency), "Y", "A", "Y", "Y",
+                (claim.place_of_service, "B", claim.frequency), claim.provider_signature,
+                claim.assignment, claim.benefits_assigned, claim.release_of_information,
             )  # fmt: skip
         else:
             assert inst is not None
             yield self.seg(
                 "CLM", claim.patient_control_number, total, "", "",
-                (inst.type_of_bill[:2], "A", claim.frequency), "", "A", "Y", "Y",
+                (inst.type_of_bill[:2], "A", claim.frequency), "", claim.assignment,
+                claim.benefits_assigned, claim.release_of_information,
             )  # fmt: skip
             yield self.seg(
                 "DTP", "434", "RD8", f"{d8(inst.statement_from)}-{d8(inst.statement_to)}"
             )
-            if inst.admission_at is not None:
-                yield self.seg("DTP", "435", "DT", inst.admission_at.strftime("%Y%m%d%H%M"))
+            admitted = inst.admission_at
+            if isinstance(admitted, datetime):
+                yield self.seg("DTP", "435", "DT", admitted.strftime("%Y%m%d%H%M"))
+            elif admitted is not None:
+                yield self.seg("DTP", "435", "D8", d8(admitted))
             yield self.seg("CL1", inst.admission_type, inst.admission_source, inst.patient_status)
         if claim.prior_authorization:
             yield self.seg("REF", "G1", claim.prior_authorization)
@@ -399,15 +416,20 @@ class _Writer:
         if kind is Kind.PROFESSIONAL:
             pos = line.place_of_service if line.place_of_service != claim.place_of_service else None
             yield self.seg(
-                "SV1", procedure, amount(line.charge_cents), "UN", quantity(line.units_thousandths),
+                "SV1", procedure, amount(line.charge_cents), line.unit,
+                quantity(line.units_thousandths),
                 pos, "", tuple(str(p) for p in line.pointers),
             )  # fmt: skip
         else:
             yield self.seg(
-                "SV2", line.revenue_code, procedure, amount(line.charge_cents), "UN",
+                "SV2", line.revenue_code, procedure, amount(line.charge_cents), line.unit,
                 quantity(line.units_thousandths),
             )  # fmt: skip
-        yield self.seg("DTP", "472", "D8", d8(line.service_date))
+        if line.service_date_to is None:
+            yield self.seg("DTP", "472", "D8", d8(line.service_date))
+        else:
+            span = f"{d8(line.service_date)}-{d8(line.service_date_to)}"
+            yield self.seg("DTP", "472", "RD8", span)
         yield self.seg("REF", "6R", line.control_number)
         if line.drug is not None:
             yield self.seg("LIN", "", "N4", line.drug.ndc)
