@@ -56,7 +56,8 @@ class Claim(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
 
-    lines: Mapped[list[ClaimLine]] = relationship(order_by="ClaimLine.line_number")
+    # Loaded with the claims in one extra query: every use of a claim needs its lines.
+    lines: Mapped[list[ClaimLine]] = relationship(order_by="ClaimLine.line_number", lazy="selectin")
 
 
 class ClaimLine(Base):

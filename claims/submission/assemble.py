@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from claims.claim.models import Claim
@@ -36,6 +36,7 @@ class _Rows:
     """Every row the claims refer to, by ID."""
 
     encounters: dict[int, Encounter]
+    line_counts: dict[int, int]  # encounter ID -> how many charge lines it has
     charge_lines: dict[int, ChargeLine]
     patients: dict[int, Patient]
     coverages: dict[int, Coverage]
@@ -93,8 +94,17 @@ def _load(session: Session, claims: Sequence[Claim], trading_partner_id: int | N
                 )
             )
         }
+    line_counts = {
+        encounter_id: count
+        for encounter_id, count in session.execute(
+            select(ChargeLine.encounter_id, func.count())
+            .where(ChargeLine.encounter_id.in_(encounter_ids))
+            .group_by(ChargeLine.encounter_id)
+        )
+    }
     return _Rows(
         encounters=encounters,
+        line_counts=line_counts,
         charge_lines=_by_id(session, ChargeLine, line_ids),
         patients=_by_id(session, Patient, [c.patient_id for c in claims]),
         coverages=_by_id(session, Coverage, [c.coverage_id for c in claims]),
@@ -130,7 +140,12 @@ def _claim(claim: Claim, rows: _Rows) -> x837.Claim:
     )  # fmt: skip
     subscriber, dependent = _subscriber_and_patient(coverage, patient, payer, rows)
     charge_lines = [rows.charge_lines[line.charge_line_id] for line in claim.lines]
-    diagnoses, remap = _diagnoses(encounter, charge_lines, claim.kind)
+    diagnoses, remap = _diagnoses(
+        encounter,
+        charge_lines,
+        claim.kind,
+        whole=len(charge_lines) == rows.line_counts[encounter.id],
+    )
     lines = tuple(
         x837.ServiceLine(
             control_number=claim_line.line_control_number,
@@ -214,7 +229,7 @@ def _subscriber_and_patient(
 
 
 def _diagnoses(
-    encounter: Encounter, lines: Sequence[ChargeLine], kind: ClaimKind
+    encounter: Encounter, lines: Sequence[ChargeLine], kind: ClaimKind, *, whole: bool
 ) -> tuple[tuple[x837.Diagnosis, ...], dict[int, int]]:
     """The claim's diagnoses and how encounter positions map to claim pointers.
 
@@ -227,7 +242,7 @@ def _diagnoses(
         dx = tuple(x837.Diagnosis(d.code, d.present_on_admission) for d in every)
         return dx, {}
     pointed = {p for line in lines for p in line.pointers}
-    whole = len(lines) == len(encounter.lines) and len(every) <= MAX_PROFESSIONAL_DIAGNOSES
+    whole = whole and len(every) <= MAX_PROFESSIONAL_DIAGNOSES
     kept = every if whole else [d for d in every if d.position in pointed]
     remap = {d.position: n for n, d in enumerate(kept, start=1)}
     return tuple(x837.Diagnosis(d.code) for d in kept), remap
