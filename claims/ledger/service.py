@@ -12,10 +12,16 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from claims.claim.models import Claim
+from claims.encounters.models import ChargeLine
 from claims.errors import LedgerError, NotFound
+from claims.files.models import StoredFile
 from claims.ledger.models import AR_KINDS, Account, AccountKind, Entry, EntryKind
+from claims.patients.models import Coverage, Patient
 
-_SCOPED = {AccountKind.INSURANCE_AR: "coverage", AccountKind.PATIENT_AR: "patient"}
+# Far above any real posting, far below where 64-bit running totals could overflow.
+MAX_AMOUNT_CENTS = 10**13
+_IN_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,7 @@ def account(
     found = session.scalar(lookup)
     if found is not None:
         return found
+    _check_scope(session, practice_id, coverage_id=coverage_id, patient_id=patient_id)
     try:
         # A concurrent writer may create the same account; the savepoint keeps our work.
         with session.begin_nested():
@@ -108,6 +115,7 @@ def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> 
         touches_ar = {accounts[p.debit_account_id], accounts[p.credit_account_id]} & AR_KINDS
         if touches_ar and p.charge_line_id is None:
             raise LedgerError(f"{place}: charge_line_id is required for an A/R account")
+    _check_references(session, practice_id, postings)
 
     existing = _existing_by_external_id(session, practice_id, postings)
     ids: list[int | None] = [None] * len(postings)
@@ -124,6 +132,7 @@ def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> 
                 f"(entry {prior.id})"
             )
 
+    _check_reversals(session, practice_id, fresh)
     if fresh:
         rows = [{**asdict(p), "practice_id": practice_id} for _, p in fresh]
         new_ids = session.scalars(
@@ -149,13 +158,6 @@ def reverse(
     original = session.get(Entry, entry_id)
     if original is None or original.practice_id != practice_id:
         raise NotFound(f"ledger entry {entry_id} not found")
-    if original.reverses_entry_id is not None:
-        raise LedgerError(
-            f"entry {entry_id} is itself a reversal; post a new entry instead of reversing it"
-        )
-    already = session.scalar(select(Entry.id).where(Entry.reverses_entry_id == entry_id))
-    if already is not None:
-        raise LedgerError(f"entry {entry_id} was already reversed by entry {already}")
     reversal = Posting(
         debit_account_id=original.credit_account_id,
         credit_account_id=original.debit_account_id,
@@ -273,12 +275,107 @@ def _validate_shape(postings: Sequence[Posting]) -> None:
             raise LedgerError(f"{place}: amount_cents must be an integer number of cents")
         if p.amount_cents <= 0:
             raise LedgerError(f"{place}: amount_cents must be positive (swap the accounts)")
+        if p.amount_cents > MAX_AMOUNT_CENTS:
+            raise LedgerError(f"{place}: amount_cents is larger than any real posting")
         if p.debit_account_id == p.credit_account_id:
             raise LedgerError(f"{place}: debit and credit account are the same")
-        if not p.actor:
+        if not p.actor or not p.actor.strip():
             raise LedgerError(f"{place}: actor is required (who or what posted it)")
-        if p.source_file_id is None and not p.memo and p.reverses_entry_id is None:
+        if p.source_file_id is None and (not p.memo or not p.memo.strip()):
             raise LedgerError(f"{place}: a reason is required (source_file_id or memo)")
+
+
+def _check_scope(
+    session: Session, practice_id: int, *, coverage_id: int | None, patient_id: int | None
+) -> None:
+    for name, model, ident in (
+        ("coverage_id", Coverage, coverage_id),
+        ("patient_id", Patient, patient_id),
+    ):
+        if ident is None:
+            continue
+        owner = session.scalar(select(model.practice_id).where(model.id == ident))
+        if owner != practice_id:
+            raise LedgerError(f"{name} {ident}: not in this practice")
+
+
+def _check_references(session: Session, practice_id: int, postings: Sequence[Posting]) -> None:
+    """Every charge line, claim and file an entry names belongs to the practice."""
+    for field, model in (
+        ("charge_line_id", ChargeLine),
+        ("claim_id", Claim),
+        ("source_file_id", StoredFile),
+    ):
+        wanted = {getattr(p, field) for p in postings} - {None}
+        if not wanted:
+            continue
+        found: set[int] = set()
+        ids = sorted(wanted)
+        for start in range(0, len(ids), _IN_CHUNK):  # SQLite caps bound parameters
+            found.update(
+                session.scalars(
+                    select(model.id).where(
+                        model.id.in_(ids[start : start + _IN_CHUNK]),
+                        model.practice_id == practice_id,
+                    )
+                )
+            )
+        for index, p in enumerate(postings):
+            value = getattr(p, field)
+            if value is not None and value not in found:
+                raise LedgerError(f"posting {index + 1}: {field} {value}: not in this practice")
+
+
+def _check_reversals(
+    session: Session, practice_id: int, fresh: Sequence[tuple[int, Posting]]
+) -> None:
+    """A reversal undoes exactly one earlier entry, once: swapped accounts, same amount and
+    charge line, and never a reversal itself."""
+    wanted = {p.reverses_entry_id: index for index, p in fresh if p.reverses_entry_id}
+    if not wanted:
+        return
+    if len(wanted) != sum(1 for _, p in fresh if p.reverses_entry_id):
+        raise LedgerError("the same entry is reversed twice in one posting call")
+    originals = {
+        e.id: e
+        for e in session.scalars(
+            select(Entry).where(Entry.id.in_(list(wanted)), Entry.practice_id == practice_id)
+        )
+    }
+    done = {
+        reversed_id: reversal_id
+        for reversed_id, reversal_id in session.execute(
+            select(Entry.reverses_entry_id, Entry.id).where(
+                Entry.reverses_entry_id.in_(list(wanted))
+            )
+        )
+    }
+    for index, p in fresh:
+        if p.reverses_entry_id is None:
+            continue
+        place, target = f"posting {index + 1}", p.reverses_entry_id
+        original = originals.get(target)
+        if original is None:
+            raise LedgerError(f"{place}: reverses_entry_id {target}: no such entry here")
+        if original.reverses_entry_id is not None:
+            raise LedgerError(
+                f"{place}: entry {target} is itself a reversal; post a new entry instead"
+            )
+        if target in done:
+            raise LedgerError(
+                f"{place}: entry {target} was already reversed by entry {done[target]}"
+            )
+        mirrors = (
+            p.debit_account_id == original.credit_account_id
+            and p.credit_account_id == original.debit_account_id
+            and p.amount_cents == original.amount_cents
+            and p.charge_line_id == original.charge_line_id
+        )
+        if not mirrors:
+            raise LedgerError(
+                f"{place}: a reversal must swap the accounts of entry {target} and keep its "
+                "amount and charge line"
+            )
 
 
 def _load_accounts(
@@ -291,9 +388,13 @@ def _load_accounts(
         )
     )
     found = {account_id: kind for account_id, kind in rows}
-    missing = sorted(wanted - found.keys())
-    if missing:
-        raise LedgerError(f"account_id {missing[0]}: no such account in this practice")
+    for index, p in enumerate(postings):
+        for account_id in (p.debit_account_id, p.credit_account_id):
+            if account_id not in found:
+                raise LedgerError(
+                    f"posting {index + 1}: account_id {account_id}: "
+                    "no such account in this practice"
+                )
     return found
 
 
