@@ -94,10 +94,16 @@ class Patient:
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
-    """An ICD-10-CM code (no dot) and, on 837I, its present-on-admission indicator."""
+    """An ICD-10-CM code (no dot) and, on 837I, its present-on-admission indicator.
+
+    icd9 marks an ICD-9-CM code (HI qualifiers BK/BF) read from another system's file: it is
+    kept so that the scrubber can hold the claim with a clear reason, and written back as it
+    came; ICD-9 has not been valid on claims since October 2015.
+    """
 
     code: str
     present_on_admission: str | None = None
+    icd9: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,8 +52,11 @@ from edi.x837.writer import MAX_CLAIMS_PER_TRANSACTION
 
 KINDS = {kind.value: kind for kind in Kind}
 # HI qualifiers of ICD-9-CM codes: diagnoses (BK principal, BF other, BJ admitting, PR reason
-# for visit, BN external cause) and procedures (BR, BQ). ICD-9 has not been valid since 2015.
+# for visit, BN external cause) and procedures (BR, BQ). ICD-9 has not been valid since 2015;
+# principal and other ICD-9 diagnoses are still read (marked icd9) so the scrubber can hold the
+# claim with a reason the sender understands, instead of the whole file being refused.
 ICD9_QUALIFIERS = frozenset({"BK", "BF", "BJ", "PR", "BN", "BR", "BQ"})
+ICD9_READ = {"BK": "ABK", "BF": "ABF"}
 DIAGNOSIS_QUALIFIERS = {
     Kind.PROFESSIONAL: frozenset({"ABK", "ABF"}),
     Kind.INSTITUTIONAL: frozenset({"ABK", "ABF", "ABJ", "APR"}),
@@ -776,16 +779,22 @@ class _Parser:
                 continue
             parts = seg.elements[index].split(self.component)
             qualifier = parts[0]
-            if qualifier in ICD9_QUALIFIERS:
+            icd9 = qualifier in ICD9_READ
+            if icd9:
+                qualifier = ICD9_READ[qualifier]
+            elif qualifier in ICD9_QUALIFIERS:
                 raise self.error(
                     seg,
-                    f"ICD-9-CM code (qualifier {qualifier}); only ICD-10-CM "
-                    f"({', '.join(sorted(wanted))}) is read",
+                    f"ICD-9-CM code (qualifier {qualifier}); only principal and other "
+                    "diagnoses are read in ICD-9 (BK/BF)",
                     index,
                 )
             if qualifier not in wanted:
                 continue
             kept_any = True
+            seen = [d.icd9 for d in (claim.principal, *claim.others) if d is not None]
+            if seen and seen[0] != icd9:
+                raise self.error(seg, "the claim mixes ICD-9-CM and ICD-10-CM diagnoses", index)
             code = parts[1] if len(parts) > 1 else ""
             if not code:
                 raise self.error(seg, "diagnosis code missing", index)
@@ -796,11 +805,11 @@ class _Parser:
             if qualifier == "ABK":
                 if claim.principal is not None:
                     raise self.error(seg, "a second principal diagnosis (ABK)", index)
-                claim.principal = Diagnosis(code, poa)
+                claim.principal = Diagnosis(code, poa, icd9)
             elif qualifier == "ABF":
                 if claim.principal is None and claim.orphan_other is None:
                     claim.orphan_other = seg
-                claim.others.append(Diagnosis(code, poa))
+                claim.others.append(Diagnosis(code, poa, icd9))
             elif qualifier == "ABJ":
                 if claim.admitting is not None:
                     raise self.error(seg, "a second admitting diagnosis (ABJ)", index)
@@ -812,7 +821,7 @@ class _Parser:
             return
         for index in range(1, len(seg.elements)):
             qualifier = seg.elements[index].split(self.component)[0]
-            if seg.elements[index] and qualifier not in wanted:
+            if seg.elements[index] and ICD9_READ.get(qualifier, qualifier) not in wanted:
                 self.drop(seg, f"HI{index:02d}")
 
     def line_other(self, seg: Segment) -> None:

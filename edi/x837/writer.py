@@ -202,6 +202,13 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         )
 
 
+def _qualifier(principal: bool, dx: Diagnosis) -> str:
+    """HI qualifier: ABK/ABF for ICD-10-CM, BK/BF for an ICD-9-CM code read from elsewhere."""
+    if dx.icd9:
+        return "BK" if principal else "BF"
+    return "ABK" if principal else "ABF"
+
+
 def _is_zip9(postal_code: str) -> bool:
     return len(postal_code) == 9 and postal_code.isdigit()
 
@@ -374,7 +381,7 @@ class _Writer:
     def _diagnoses(self, claim: Claim, kind: Kind) -> Iterator[str]:
         dx = claim.diagnoses
         if kind is Kind.PROFESSIONAL:
-            yield self.seg("HI", *[("ABK" if i == 0 else "ABF", x.code) for i, x in enumerate(dx)])
+            yield self.seg("HI", *[(_qualifier(i == 0, x), x.code) for i, x in enumerate(dx)])
             return
         inst = claim.institutional
         assert inst is not None
@@ -385,7 +392,7 @@ class _Writer:
                 return (qualifier, x.code, "", "", "", "", "", "", x.present_on_admission)
             return (qualifier, x.code)
 
-        yield self.seg("HI", poa("ABK", dx[0]))
+        yield self.seg("HI", poa(_qualifier(True, dx[0]), dx[0]))
         if inst.admitting_diagnosis:
             yield self.seg("HI", ("ABJ", inst.admitting_diagnosis))
         if inst.reason_for_visit:
@@ -393,7 +400,7 @@ class _Writer:
         others = dx[1:]
         for start in range(0, len(others), MAX_OTHER_DIAGNOSES_PER_HI):
             chunk = others[start : start + MAX_OTHER_DIAGNOSES_PER_HI]
-            yield self.seg("HI", *[poa("ABF", x) for x in chunk])
+            yield self.seg("HI", *[poa(_qualifier(False, x), x) for x in chunk])
 
     def _provider(
         self, code: str, provider: Provider | None, *, with_taxonomy: str | None

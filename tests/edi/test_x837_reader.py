@@ -400,26 +400,33 @@ def test_a_fault_in_a_later_transaction_set_returns_nothing() -> None:
     assert error.segment == t.position(text, "SV1", 2) and error.element == 2
 
 
-@pytest.mark.parametrize("qualifiers", [("BK", "BF"), ("ABK", "BF")])
-def test_icd9_diagnoses_are_refused_naming_the_hi(qualifiers: tuple[str, str]) -> None:
+def test_icd9_diagnoses_are_read_marked_and_written_back_as_they_came() -> None:
     claim = t.claim("A", "10")
-    claim[1] = f"HI*{qualifiers[0]}:4019*{qualifiers[1]}:25000"
+    claim[1] = "HI*BK:4019*BF:25000"
+    text = t.file_837([*t.billing(1), *t.subscriber(2, 1, "M1"), *claim])
+    (batch,) = read_837(text)
+    (read,) = batch.claims
+    assert [(d.code, d.icd9) for d in read.diagnoses] == [("4019", True), ("25000", True)]
+    assert "HI*BK:4019*BF:25000~" in write_batch(batch).text
+
+
+def test_a_claim_mixing_icd9_and_icd10_is_refused_naming_the_hi() -> None:
+    claim = t.claim("A", "10")
+    claim[1] = "HI*ABK:I10*BF:25000"
     text = t.file_837([*t.billing(1), *t.subscriber(2, 1, "M1"), *claim])
     error = _structure_error(text)
-    index = 1 if qualifiers[0] == "BK" else 2
-    assert (error.segment, error.segment_id, error.element) == (
-        t.position(text, "HI*"),
-        "HI",
-        index,
-    )
-    assert "ICD-9-CM" in error.message and "4019" not in str(error)
+    assert (error.segment, error.segment_id, error.element) == (t.position(text, "HI*"), "HI", 2)
+    assert "mixes ICD-9-CM and ICD-10-CM" in error.message and "25000" not in str(error)
 
 
-def test_icd9_is_refused_on_an_837i_too() -> None:
-    body = [*t.billing(1), *t.subscriber(2, 1, "M1"), *t.institutional_claim("I1", "HI*BK:4019")]
+def test_icd9_admitting_diagnosis_on_an_837i_is_refused() -> None:
+    body = [
+        *t.billing(1), *t.subscriber(2, 1, "M1"),
+        *t.institutional_claim("I1", "HI*ABK:R079*BJ:4019"),
+    ]  # fmt: skip
     text = t.file_837(body, version=t.I)
     error = _structure_error(text)
-    assert (error.segment_id, error.element) == ("HI", 1) and "BK" in error.message
+    assert error.segment_id == "HI" and "BJ" in error.message
 
 
 def test_an_837i_claim_reads_its_institutional_data() -> None:
@@ -466,19 +473,17 @@ def test_files_that_are_not_837_are_refused(x12_samples: Path) -> None:
 @pytest.mark.parametrize(
     ("sample", "segment", "segment_id", "element"),
     [
-        ("badx12_837P_X222A1_commercial-health-insurance.edi", 31, "HI", 1),
-        ("badx12_837P_X222A1_COB-to-payer-b.edi", 32, "HI", 1),
         ("imsweb_837P_X222A1_many_claims.txt", 23, "HI", 1),  # README: invalid (SE count, HI)
-        ("imsweb_837I_X223A2_x223-test.txt", 30, "HI", 1),
+        ("imsweb_837I_X223A2_x223-test.txt", 50, "SE", 1),  # README: invalid (SE count, ZIP)
         ("lfh_demo.837", 2, "GS", 8),  # X222A2
         ("lfh_demo.837i", 2, "GS", 8),  # X223A3
     ],
 )
-def test_shared_837s_as_they_are_are_refused_with_a_clear_error(
+def test_invalid_shared_837s_are_refused_with_a_clear_error(
     x12_samples: Path, sample: str, segment: int, segment_id: str, element: int
 ) -> None:
-    # Every shared 837 codes its diagnoses in ICD-9 (BK/BF, from 2005-2006) or is of a
-    # version we do not read; the error names the place and quotes no patient data.
+    # The samples the README calls invalid, and the versions we do not read; the error names
+    # the place and quotes no patient data.
     with pytest.raises(X12Error) as info:
         read_837(x12_samples / sample)
     error = info.value
@@ -487,9 +492,8 @@ def test_shared_837s_as_they_are_are_refused_with_a_clear_error(
 
 
 def relabelled(path: Path) -> str:
-    """A shared sample with its ICD-9 qualifiers renamed to ICD-10's (codes unchanged), so
-    that everything else in it can be read."""
-    return path.read_text().replace("BK:", "ABK:").replace("BF:", "ABF:")
+    """A shared sample as it is (its ICD-9 diagnoses are read, marked and written back)."""
+    return path.read_text()
 
 
 def as_we_would_send(read: Batch) -> Batch:
