@@ -6,9 +6,10 @@ that lacks it raises InvalidClaim naming the claim and the field, and no file is
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from edi.x12 import Delimiters, Element, format_segment
 from edi.x837.models import (
@@ -77,8 +78,9 @@ def quantity(thousandths: int) -> str:
     return str(whole) if part == 0 else f"{whole}.{part:03d}".rstrip("0")
 
 
+@lru_cache(maxsize=8192)
 def d8(day: date) -> str:
-    """CCYYMMDD."""
+    """CCYYMMDD (cached: a batch repeats the same few hundred dates)."""
     return day.strftime("%Y%m%d")
 
 
@@ -100,7 +102,8 @@ def write_batch(
     for claim in batch.claims:
         check_claim(claim, batch.kind)
     writer = _Writer(batch, d)
-    text = "".join(s + ("\n" if newline else "") for s in writer.segments())
+    writer.write()
+    text = ("\n" if newline else "").join(writer.out) + ("\n" if newline else "")
     return Written(text, tuple(writer.spans), writer.position)
 
 
@@ -169,13 +172,20 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         )
         need(claim.place_of_service, "place_of_service", "required")
         need(claim.provider_signature in ("N", "Y"), "provider_signature", "CLM06: N or Y")
+        count = len(claim.diagnoses)
         for n, line in enumerate(claim.lines, start=1):
+            pointers = line.pointers
+            if (
+                line.procedure_code
+                and 1 <= len(pointers) <= 4
+                and min(pointers) >= 1
+                and max(pointers) <= count
+            ):
+                continue  # the common case, checked without building any message
             need(line.procedure_code, f"lines[{n}].procedure_code", "required on an 837P")
-            need(1 <= len(line.pointers) <= 4, f"lines[{n}].pointers", "1 to 4 diagnosis pointers")
-            for p in line.pointers:
-                need(
-                    1 <= p <= len(claim.diagnoses), f"lines[{n}].pointers", "points at no diagnosis"
-                )
+            need(1 <= len(pointers) <= 4, f"lines[{n}].pointers", "1 to 4 diagnosis pointers")
+            for p in pointers:
+                need(1 <= p <= count, f"lines[{n}].pointers", "points at no diagnosis")
     else:
         inst = claim.institutional
         need(inst is not None, "institutional", "type of bill and statement dates required")
@@ -189,7 +199,17 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         need(others <= 2 * MAX_OTHER_DIAGNOSES_PER_HI, "diagnoses", "at most 24 other diagnoses")
         for n, line in enumerate(claim.lines, start=1):
             need(line.revenue_code, f"lines[{n}].revenue_code", "required on an 837I")
+    units = UNITS[kind]
     for n, line in enumerate(claim.lines, start=1):
+        if (
+            line.charge_cents >= 0
+            and line.units_thousandths > 0
+            and line.control_number
+            and len(line.modifiers) <= 4
+            and line.unit in units
+            and (line.service_date_to is None or line.service_date_to >= line.service_date)
+        ):
+            continue
         need(line.charge_cents >= 0, f"lines[{n}].charge", "must not be negative")
         need(line.units_thousandths > 0, f"lines[{n}].units", "must be positive")
         need(line.control_number, f"lines[{n}].control_number", "REF*6R required")
@@ -219,22 +239,27 @@ class _Writer:
     def __init__(self, batch: Batch, d: Delimiters) -> None:
         self.batch = batch
         self.d = d
-        self.position = 0
+        self.out: list[str] = []
         self.spans: list[ClaimSpan] = []
         bad = {d.element, d.component, d.segment} | ({d.repetition} if d.repetition else set())
         self._clean_table = str.maketrans({c: " " for c in bad})
 
-    def seg(self, *elements: Element) -> str:
-        self.position += 1
-        return format_segment(elements, self.d)
+    def seg(self, *elements: Element) -> None:
+        self.out.append(format_segment(elements, self.d))
 
     def text(self, value: str | None) -> str | None:
         """Free text (names, addresses) with any delimiter character replaced by a space."""
         return value.translate(self._clean_table).strip() if value else value
 
-    def segments(self) -> Iterator[str]:
+    @property
+    def position(self) -> int:
+        """How many segments have been written (the position of the last one)."""
+        return len(self.out)
+
+    def write(self) -> None:
+        """Every segment of the batch, in order, into self.out."""
         b, e, kind = self.batch, self.batch.envelope, self.batch.kind
-        yield self.seg(
+        self.seg(
             "ISA", "00", " " * 10, "00", " " * 10,
             e.sender_qualifier, e.sender_id.ljust(15),
             e.receiver_qualifier, e.receiver_id.ljust(15),
@@ -242,31 +267,27 @@ class _Writer:
             self.d.repetition or "^", "00501", f"{e.interchange_control_number:09d}",
             "1" if e.acknowledgment_requested else "0", e.usage, self.d.component,
         )  # fmt: skip
-        yield self.seg(
+        self.seg(
             "GS", "HC", e.application_sender, e.application_receiver, d8(e.created_at),
             e.created_at.strftime("%H%M"), str(e.group_control_number), "X", kind.value,
         )  # fmt: skip
         per = b.claims_per_transaction
         for index, st_number in enumerate(b.transaction_control_numbers):
-            yield from self._transaction(st_number, b.claims[index * per : (index + 1) * per])
-        yield self.seg("GE", str(len(b.transaction_control_numbers)), str(e.group_control_number))
-        yield self.seg("IEA", "1", f"{e.interchange_control_number:09d}")
+            self._transaction(st_number, b.claims[index * per : (index + 1) * per])
+        self.seg("GE", str(len(b.transaction_control_numbers)), str(e.group_control_number))
+        self.seg("IEA", "1", f"{e.interchange_control_number:09d}")
 
-    def _transaction(self, st_number: int, claims: Sequence[Claim]) -> Iterator[str]:
+    def _transaction(self, st_number: int, claims: Sequence[Claim]) -> None:
         b, kind = self.batch, self.batch.kind
         start = self.position + 1
         control = f"{st_number:04d}"
         created: datetime = b.envelope.created_at
-        yield self.seg("ST", "837", control, kind.value)
-        yield self.seg(
-            "BHT", "0019", "00", b.reference, d8(created), created.strftime("%H%M"), "CH"
-        )
+        self.seg("ST", "837", control, kind.value)
+        self.seg("BHT", "0019", "00", b.reference, d8(created), created.strftime("%H%M"), "CH")
         s = b.submitter
-        yield self.seg("NM1", "41", "2", self.text(s.name), "", "", "", "", "46", s.id)
-        yield self.seg("PER", "IC", self.text(s.contact_name), "TE", s.phone)
-        yield self.seg(
-            "NM1", "40", "2", self.text(b.receiver.name), "", "", "", "", "46", b.receiver.id
-        )
+        self.seg("NM1", "41", "2", self.text(s.name), "", "", "", "", "46", s.id)
+        self.seg("PER", "IC", self.text(s.contact_name), "TE", s.phone)
+        self.seg("NM1", "40", "2", self.text(b.receiver.name), "", "", "", "", "46", b.receiver.id)
         hl = 0
         provider_hl = 0
         current: BillingProvider | None = None
@@ -275,21 +296,21 @@ class _Writer:
                 current = claim.billing_provider
                 hl += 1
                 provider_hl = hl
-                yield from self._billing_provider(hl, current)
+                self._billing_provider(hl, current)
             hl += 1
             subscriber_hl = hl
             first = self.position + 1
-            yield from self._subscriber(hl, provider_hl, claim)
+            self._subscriber(hl, provider_hl, claim)
             if claim.patient is not None:
                 hl += 1
-                yield from self._patient(hl, subscriber_hl, claim)
-            yield from self._claim(claim, kind)
+                self._patient(hl, subscriber_hl, claim)
+            self._claim(claim, kind)
             self.spans.append(ClaimSpan(claim.patient_control_number, first, self.position))
         count = self.position - start + 2  # ST through SE, SE included
-        yield self.seg("SE", str(count), control)
+        self.seg("SE", str(count), control)
 
-    def _name(self, code: str, person: Person, qualifier: str | None, ident: str | None) -> str:
-        return self.seg(
+    def _name(self, code: str, person: Person, qualifier: str | None, ident: str | None) -> None:
+        self.seg(
             "NM1", code, "2" if person.is_organization else "1", self.text(person.last_name),
             None if person.is_organization else self.text(person.first_name),
             None if person.is_organization else self.text(person.middle_name),
@@ -297,91 +318,87 @@ class _Writer:
             qualifier if ident else None, ident,
         )  # fmt: skip
 
-    def _address(self, address: Address) -> Iterator[str]:
-        yield self.seg("N3", self.text(address.line1), self.text(address.line2))
-        yield self.seg("N4", self.text(address.city), address.state, address.postal_code)
+    def _address(self, address: Address) -> None:
+        self.seg("N3", self.text(address.line1), self.text(address.line2))
+        self.seg("N4", self.text(address.city), address.state, address.postal_code)
 
-    def _billing_provider(self, hl: int, bp: BillingProvider) -> Iterator[str]:
-        yield self.seg("HL", str(hl), "", "20", "1")
+    def _billing_provider(self, hl: int, bp: BillingProvider) -> None:
+        self.seg("HL", str(hl), "", "20", "1")
         if bp.taxonomy:
-            yield self.seg("PRV", "BI", "PXC", bp.taxonomy)
-        yield self._name("85", bp.name, "XX", bp.npi)
-        yield from self._address(bp.address)
-        yield self.seg("REF", "EI", bp.tin)
+            self.seg("PRV", "BI", "PXC", bp.taxonomy)
+        self._name("85", bp.name, "XX", bp.npi)
+        self._address(bp.address)
+        self.seg("REF", "EI", bp.tin)
 
-    def _subscriber(self, hl: int, parent: int, claim: Claim) -> Iterator[str]:
+    def _subscriber(self, hl: int, parent: int, claim: Claim) -> None:
         sub = claim.subscriber
-        yield self.seg("HL", str(hl), str(parent), "22", "0" if claim.patient is None else "1")
-        yield self.seg(
+        self.seg("HL", str(hl), str(parent), "22", "0" if claim.patient is None else "1")
+        self.seg(
             "SBR", sub.payer_responsibility, "18" if sub.is_patient else "", sub.group_number,
             "", "", "", "", "", sub.claim_filing_indicator,
         )  # fmt: skip
-        yield self._name("IL", sub.name, "MI", sub.member_id)
+        self._name("IL", sub.name, "MI", sub.member_id)
         if sub.is_patient and sub.address is not None and sub.birth_date is not None:
-            yield from self._address(sub.address)
-            yield self.seg("DMG", "D8", d8(sub.birth_date), sub.sex)
-        yield self.seg(
-            "NM1", "PR", "2", self.text(sub.payer_name), "", "", "", "", "PI", sub.payer_id
-        )
+            self._address(sub.address)
+            self.seg("DMG", "D8", d8(sub.birth_date), sub.sex)
+        self.seg("NM1", "PR", "2", self.text(sub.payer_name), "", "", "", "", "PI", sub.payer_id)
 
-    def _patient(self, hl: int, parent: int, claim: Claim) -> Iterator[str]:
+    def _patient(self, hl: int, parent: int, claim: Claim) -> None:
         patient = claim.patient
         assert patient is not None
-        yield self.seg("HL", str(hl), str(parent), "23", "0")
-        yield self.seg("PAT", patient.relationship)
-        yield self._name("QC", patient.name, None, None)
-        yield from self._address(patient.address)
-        yield self.seg("DMG", "D8", d8(patient.birth_date), patient.sex)
+        self.seg("HL", str(hl), str(parent), "23", "0")
+        self.seg("PAT", patient.relationship)
+        self._name("QC", patient.name, None, None)
+        self._address(patient.address)
+        self.seg("DMG", "D8", d8(patient.birth_date), patient.sex)
 
-    def _claim(self, claim: Claim, kind: Kind) -> Iterator[str]:
+    def _claim(self, claim: Claim, kind: Kind) -> None:
         total = amount(claim.total_charge_cents)
         inst = claim.institutional
         if kind is Kind.PROFESSIONAL:
-            yield self.seg(
+            self.seg(
                 "CLM", claim.patient_control_number, total, "", "",
                 (claim.place_of_service, "B", claim.frequency), claim.provider_signature,
                 claim.assignment, claim.benefits_assigned, claim.release_of_information,
             )  # fmt: skip
         else:
             assert inst is not None
-            yield self.seg(
+            self.seg(
                 "CLM", claim.patient_control_number, total, "", "",
                 (inst.type_of_bill[:2], "A", claim.frequency), "", claim.assignment,
                 claim.benefits_assigned, claim.release_of_information,
             )  # fmt: skip
-            yield self.seg(
-                "DTP", "434", "RD8", f"{d8(inst.statement_from)}-{d8(inst.statement_to)}"
-            )
+            self.seg("DTP", "434", "RD8", f"{d8(inst.statement_from)}-{d8(inst.statement_to)}")
             admitted = inst.admission_at
             if isinstance(admitted, datetime):
-                yield self.seg("DTP", "435", "DT", admitted.strftime("%Y%m%d%H%M"))
+                self.seg("DTP", "435", "DT", admitted.strftime("%Y%m%d%H%M"))
             elif admitted is not None:
-                yield self.seg("DTP", "435", "D8", d8(admitted))
-            yield self.seg("CL1", inst.admission_type, inst.admission_source, inst.patient_status)
+                self.seg("DTP", "435", "D8", d8(admitted))
+            self.seg("CL1", inst.admission_type, inst.admission_source, inst.patient_status)
         if claim.prior_authorization:
-            yield self.seg("REF", "G1", claim.prior_authorization)
+            self.seg("REF", "G1", claim.prior_authorization)
         if claim.frequency in ("7", "8"):
-            yield self.seg("REF", "F8", claim.payer_claim_number)
+            self.seg("REF", "F8", claim.payer_claim_number)
         if claim.clia_number and kind is Kind.PROFESSIONAL:
-            yield self.seg("REF", "X4", claim.clia_number)
-        yield from self._diagnoses(claim, kind)
+            self.seg("REF", "X4", claim.clia_number)
+        self._diagnoses(claim, kind)
         if kind is Kind.PROFESSIONAL:
-            yield from self._provider("DN", claim.referring, with_taxonomy=None)
-            yield from self._provider("82", claim.rendering, with_taxonomy="PE")
-            yield from self._facility(claim.service_facility)
+            self._provider("DN", claim.referring, with_taxonomy=None)
+            self._provider("82", claim.rendering, with_taxonomy="PE")
+            self._facility(claim.service_facility)
         else:
             assert inst is not None
-            yield from self._provider("71", inst.attending, with_taxonomy="AT")
-            yield from self._provider("82", claim.rendering, with_taxonomy=None)
-            yield from self._facility(claim.service_facility)
-            yield from self._provider("DN", claim.referring, with_taxonomy=None)
+            self._provider("71", inst.attending, with_taxonomy="AT")
+            self._provider("82", claim.rendering, with_taxonomy=None)
+            self._facility(claim.service_facility)
+            self._provider("DN", claim.referring, with_taxonomy=None)
         for number, line in enumerate(claim.lines, start=1):
-            yield from self._line(number, line, claim, kind)
+            self._line(number, line, claim, kind)
 
-    def _diagnoses(self, claim: Claim, kind: Kind) -> Iterator[str]:
+    def _diagnoses(self, claim: Claim, kind: Kind) -> None:
         dx = claim.diagnoses
         if kind is Kind.PROFESSIONAL:
-            yield self.seg("HI", *[(_qualifier(i == 0, x), x.code) for i, x in enumerate(dx)])
+            self.seg("HI", *[(_qualifier(i == 0, x), x.code) for i, x in enumerate(dx)])
             return
         inst = claim.institutional
         assert inst is not None
@@ -392,54 +409,53 @@ class _Writer:
                 return (qualifier, x.code, "", "", "", "", "", "", x.present_on_admission)
             return (qualifier, x.code)
 
-        yield self.seg("HI", poa(_qualifier(True, dx[0]), dx[0]))
+        self.seg("HI", poa(_qualifier(True, dx[0]), dx[0]))
         if inst.admitting_diagnosis:
-            yield self.seg("HI", ("ABJ", inst.admitting_diagnosis))
+            self.seg("HI", ("ABJ", inst.admitting_diagnosis))
         if inst.reason_for_visit:
-            yield self.seg("HI", *[("APR", code) for code in inst.reason_for_visit[:3]])
+            self.seg("HI", *[("APR", code) for code in inst.reason_for_visit[:3]])
         others = dx[1:]
         for start in range(0, len(others), MAX_OTHER_DIAGNOSES_PER_HI):
             chunk = others[start : start + MAX_OTHER_DIAGNOSES_PER_HI]
-            yield self.seg("HI", *[poa(_qualifier(False, x), x) for x in chunk])
+            self.seg("HI", *[poa(_qualifier(False, x), x) for x in chunk])
 
-    def _provider(
-        self, code: str, provider: Provider | None, *, with_taxonomy: str | None
-    ) -> Iterator[str]:
+    def _provider(self, code: str, provider: Provider | None, *, with_taxonomy: str | None) -> None:
         if provider is None:
             return
-        yield self._name(code, provider.name, "XX", provider.npi)
+        self._name(code, provider.name, "XX", provider.npi)
         if with_taxonomy and provider.taxonomy:
-            yield self.seg("PRV", with_taxonomy, "PXC", provider.taxonomy)
+            self.seg("PRV", with_taxonomy, "PXC", provider.taxonomy)
 
-    def _facility(self, facility: Provider | None) -> Iterator[str]:
+    def _facility(self, facility: Provider | None) -> None:
         if facility is None or facility.address is None:
             return
-        yield self._name("77", facility.name, "XX", facility.npi)
-        yield from self._address(facility.address)
+        self._name("77", facility.name, "XX", facility.npi)
+        self._address(facility.address)
 
-    def _line(self, number: int, line: ServiceLine, claim: Claim, kind: Kind) -> Iterator[str]:
-        yield self.seg("LX", str(number))
-        procedure = ("HC", line.procedure_code, *line.modifiers) if line.procedure_code else None
+    def _line(self, number: int, line: ServiceLine, claim: Claim, kind: Kind) -> None:
+        # The hot path of a batch: LX, SV1/SV2, DTP and REF are built directly, without the
+        # general formatter (values are codes and numbers; no trimming is needed but SV1's).
+        e, c, t, out = self.d.element, self.d.component, self.d.segment, self.out
+        out.append(f"LX{e}{number}{t}")
+        procedure = (
+            c.join(("HC", line.procedure_code, *line.modifiers)) if line.procedure_code else ""
+        )
+        charge, units = amount(line.charge_cents), quantity(line.units_thousandths)
         if kind is Kind.PROFESSIONAL:
-            pos = line.place_of_service if line.place_of_service != claim.place_of_service else None
-            yield self.seg(
-                "SV1", procedure, amount(line.charge_cents), line.unit,
-                quantity(line.units_thousandths),
-                pos, "", tuple(str(p) for p in line.pointers),
-            )  # fmt: skip
+            pos = line.place_of_service if line.place_of_service != claim.place_of_service else ""
+            pointers = c.join([str(p) for p in line.pointers])
+            sv1 = e.join(("SV1", procedure, charge, line.unit, units, pos or "", "", pointers))
+            out.append(sv1.rstrip(e) + t)
         else:
-            yield self.seg(
-                "SV2", line.revenue_code, procedure, amount(line.charge_cents), line.unit,
-                quantity(line.units_thousandths),
-            )  # fmt: skip
+            out.append(
+                f"SV2{e}{line.revenue_code}{e}{procedure}{e}{charge}{e}{line.unit}{e}{units}{t}"
+            )
         if line.service_date_to is None:
-            yield self.seg("DTP", "472", "D8", d8(line.service_date))
+            out.append(f"DTP{e}472{e}D8{e}{d8(line.service_date)}{t}")
         else:
             span = f"{d8(line.service_date)}-{d8(line.service_date_to)}"
-            yield self.seg("DTP", "472", "RD8", span)
-        yield self.seg("REF", "6R", line.control_number)
+            out.append(f"DTP{e}472{e}RD8{e}{span}{t}")
+        out.append(f"REF{e}6R{e}{line.control_number}{t}")
         if line.drug is not None:
-            yield self.seg("LIN", "", "N4", line.drug.ndc)
-            yield self.seg(
-                "CTP", "", "", "", quantity(line.drug.quantity_thousandths), (line.drug.unit,)
-            )
+            self.seg("LIN", "", "N4", line.drug.ndc)
+            self.seg("CTP", "", "", "", quantity(line.drug.quantity_thousandths), (line.drug.unit,))
