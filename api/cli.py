@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+codes_app = typer.Typer(help="Code sets (ICD-10-CM, HCPCS, CPT, NCCI).", no_args_is_help=True)
+app.add_typer(codes_app, name="codes")
 
 _state: dict[str, Any] = {"database_url": None}
 
@@ -275,6 +277,113 @@ def inspect_command(
     _emit(summary.as_json(), as_json, "\n".join(lines))
     if summary.errors:
         raise typer.Exit(1)
+
+
+@codes_app.command("import")
+def codes_import(
+    kind: str = typer.Argument(
+        ...,
+        help="icd10cm, hcpcs, cpt, ptp-professional, ptp-institutional, "
+        "mue-professional, mue-institutional or mue-dme.",
+    ),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The official file."),
+    effective: str | None = typer.Option(
+        None, "--effective", help="Date the release takes effect (YYYY-MM-DD); ICD-10-CM needs it."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Import a code-set file (all or nothing: a bad line is named and nothing changes)."""
+    from datetime import date
+
+    from claims.codesets.service import import_file
+    from claims.db import session_factory, transaction
+    from claims.errors import InvalidInput
+    from claims.schema import require_current
+
+    try:
+        day = date.fromisoformat(effective) if effective else None
+    except ValueError as exc:
+        raise InvalidInput("--effective: a date as YYYY-MM-DD") from exc
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        row = import_file(
+            session, kind=kind, data=file.read_bytes(), name=file.name, effective_from=day,
+            actor="cli",
+        )  # fmt: skip
+        payload = {"kind": row.kind, "effective_from": row.effective_from.isoformat(),
+                   "entries": row.entries, "source": row.source}  # fmt: skip
+    _emit(payload, as_json, f"{kind}: {payload['entries']} entries in force from "
+          f"{payload['effective_from']}")  # fmt: skip
+
+
+@codes_app.command("list")
+def codes_list(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """The code sets loaded (the shipped ICD-10-CM release is stored on first use)."""
+    from claims.codesets.service import ensure_default_icd10cm, summary
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        ensure_default_icd10cm(session)
+        rows = summary(session)
+    text = "\n".join(f"{r['kind']:<18} from {r['effective_from']}  {r['entries']:>8} "
+                     f"entries  {r['source']}" for r in rows)  # fmt: skip
+    _emit({"code_sets": rows}, as_json, text)
+
+
+@app.command()
+def scrub(
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Run every edit on draft, on-hold and ready claims: clean ones become ready, the others
+    go on hold with a rework item per error."""
+    from datetime import date
+
+    from claims.codesets.service import load_tables
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+    from claims.scrubbing.service import scrub_claims
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice_id = _practice_id(session, practice)
+        tables = load_tables(session)
+        results = scrub_claims(
+            session, practice_id=practice_id, tables=tables, today=date.today(), actor="cli"
+        )
+        claims = [
+            {
+                "claim_id": r.claim_id,
+                "patient_control_number": r.patient_control_number,
+                "state": r.state.value,
+                "findings": [
+                    {
+                        "edit_id": f.edit_id,
+                        "severity": f.severity.value,
+                        "place": f.place,
+                        "field": f.field,
+                        "message": f.message,
+                        "hint": f.hint,
+                    }
+                    for f in r.findings
+                ],
+            }
+            for r in results
+        ]
+    ready = sum(1 for c in claims if c["state"] == "ready")
+    held = len(claims) - ready
+    lines = [f"{len(claims)} claims scrubbed: {ready} ready, {held} on hold"]
+    lines += [
+        f"  claim {r.claim_id} {f.severity.value} {f.edit_id} ({f.place}, {f.field}): {f.message}"
+        for r in results
+        for f in r.findings
+    ]
+    _emit({"claims": claims, "ready": ready, "on_hold": held}, as_json, "\n".join(lines))
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from claims.adjudications.models import Adjudication, Adjustment
 from claims.audit.models import AuditEvent
 from claims.base import Base
 from claims.claim.models import Claim, ClaimLine, ClaimTransition
+from claims.codesets.models import CodeTable
 from claims.encounters.models import ChargeLine, Diagnosis, Encounter
 from claims.files.models import Batch, ControlCounter, StoredFile
 from claims.ledger.models import Account, Entry
@@ -31,6 +32,7 @@ __all__ = [
     "Claim",
     "ClaimLine",
     "ClaimTransition",
+    "CodeTable",
     "ControlCounter",
     "Coverage",
     "Diagnosis",

@@ -1,0 +1,1 @@
+"""Imported code sets, stored as the compact tables coding/ builds, shared by all practices."""

@@ -1,0 +1,1 @@
+"""Running the scrubber on claims: states move, and every error becomes a rework item."""
