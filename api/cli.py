@@ -139,11 +139,12 @@ def submit(
         False, "--no-pyx12", help="Skip pyx12's check of each file (faster; not recommended)."
     ),
 ) -> None:
-    """Send every ready claim: one 837 file per trading partner and claim kind."""
+    """Send every ready claim: one 837 file per trading partner and claim kind, and a CMS-1500
+    PDF per payer that takes no EDI."""
     from claims.db import session_factory
     from claims.money import to_decimal
     from claims.schema import require_current
-    from claims.submission.service import submit_ready
+    from claims.submission.service import submit_paper, submit_ready
     from edi.validate import pyx12_problems
 
     engine = _engine()
@@ -158,7 +159,18 @@ def submit(
         out_dir=out,
         check=None if no_pyx12 else pyx12_problems,
     )
+    paper = submit_paper(factory, practice_id=practice_id, actor="cli", out_dir=out)
     files = [
+        {
+            "path": str(p.path),
+            "kind": "CMS1500",
+            "claims": p.claims,
+            "charge_total": str(to_decimal(p.charge_total_cents)),
+            "payer": p.payer,
+            "sha256": p.sha256,
+        }
+        for p in paper
+    ] + [
         {
             "path": str(r.path),
             "kind": r.kind,

@@ -273,8 +273,15 @@ def seed(session: Session) -> Practice | None:
     medicare_id = payers[0].id
 
     span = (LAST_SERVICE_DATE - FIRST_SERVICE_DATE).days
+    # Emergency visits go to patients whose primary payer takes institutional claims.
+    payer_kinds = {p.id: p.claim_kinds for p in payers}
+    er_patients = [
+        p for p in patients if payer_kinds[primary[p.id].payer_id] is not ClaimKinds.PROFESSIONAL
+    ]
     for number in range(1, ENCOUNTERS + 1):
         patient = patients[(number - 1) % PATIENTS]
+        if number % HOSPITAL_EVERY == 0:
+            patient = er_patients[(number // HOSPITAL_EVERY) % len(er_patients)]
         visit = VISITS[rng.randrange(len(VISITS))]
         service_date = FIRST_SERVICE_DATE + timedelta(days=rng.randrange(span + 1))
         coverage = primary[patient.id]

@@ -27,6 +27,7 @@ class FileKind(enum.StrEnum):
     X999 = "999"
     X277CA = "277CA"
     TA1 = "TA1"
+    CMS1500 = "CMS1500"  # paper claims (PDF) for payers without EDI
     OTHER = "other"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from claims.files.models import Batch, CounterKind, Direction, FileKind, FileSta
 from claims.files.service import store_file, take_control_numbers
 from claims.practice.models import Payer, TradingPartner
 from claims.submission.assemble import assemble
+from edi.cms1500 import render_cms1500
 from edi.validate import Problem, pyx12_problems
 from edi.x837 import models as x837
 from edi.x837.writer import (
@@ -244,6 +245,70 @@ def file_name(plan: Plan, numbers: ControlNumbers) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PaperResult:
+    """One CMS-1500 PDF: the payer, its claims, and where it was written."""
+
+    payer: str
+    claims: int
+    charge_total_cents: int
+    sha256: str
+    path: Path | None
+
+
+def print_paper(
+    session: Session, *, practice_id: int, actor: str, created_at: datetime
+) -> list[tuple[PaperResult, bytes]]:
+    """Ready professional claims of payers that take no EDI, as one CMS-1500 PDF per payer;
+    the PDFs are stored and their claims move to submitted. Institutional claims wait (we
+    print no UB-04), and so does a claim the form cannot carry (held with the field named)."""
+    rows = session.execute(
+        select(Claim, Payer)
+        .join(Payer, Payer.id == Claim.payer_id)
+        .where(
+            Claim.practice_id == practice_id,
+            Claim.state == ClaimState.READY,
+            Claim.kind == ClaimKind.PROFESSIONAL,
+            Payer.accepts_edi.is_(False),
+        )
+        .order_by(Payer.id, Claim.id)
+    ).all()
+    by_payer: dict[int, tuple[Payer, list[Claim]]] = {}
+    for claim, payer in rows:
+        by_payer.setdefault(payer.id, (payer, []))[1].append(claim)
+    out = []
+    for payer, claims in by_payer.values():
+        values = assemble(session, claims)
+        kept = []
+        for claim, value in zip(claims, values, strict=True):
+            try:
+                check_claim(value, x837.Kind.PROFESSIONAL)
+            except InvalidClaim as exc:
+                claim_service.run_command(
+                    session, claim=claim, command=Command.HOLD, actor=actor, reason=str(exc)
+                )
+                continue
+            kept.append((claim, value))
+        if not kept:
+            continue
+        address = x837.Address(payer.address1, payer.city, payer.state, payer.postal_code,
+                               payer.address2)  # fmt: skip
+        pdf = render_cms1500([v for _, v in kept], payer_address=address)
+        stored, _ = store_file(
+            session, practice_id=practice_id, content=pdf, direction=Direction.OUTBOUND,
+            kind=FileKind.CMS1500, name=f"CMS1500-payer{payer.id}-{created_at:%Y%m%d%H%M%S}.pdf",
+            actor=actor, status=FileStatus.SENT,
+        )  # fmt: skip
+        for claim, _ in kept:
+            claim_service.run_command(
+                session, claim=claim, command=Command.SUBMIT, actor=actor,
+                reason=f"paper claim (CMS-1500), file {stored.id}",
+            )  # fmt: skip
+        total = sum(v.total_charge_cents for _, v in kept)
+        out.append((PaperResult(payer.name, len(kept), total, stored.sha256, None), pdf))
+    return out
+
+
 def submit_ready(
     factory: sessionmaker[Session],
     *,
@@ -283,6 +348,23 @@ def submit_ready(
             result.path = out_dir / file_name(planned, numbers)
             result.path.write_text(built.written.text, encoding="utf-8", newline="")
         results.append(result)
+    return results
+
+
+def submit_paper(
+    factory: sessionmaker[Session], *, practice_id: int, actor: str, out_dir: Path | None
+) -> list[PaperResult]:
+    """Print and record the practice's paper claims (one transaction), then write the PDFs."""
+    with factory() as session, session.begin():
+        printed = print_paper(session, practice_id=practice_id, actor=actor, created_at=utcnow())
+    results = []
+    for result, pdf in printed:
+        path = None
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = out_dir / f"CMS1500-{result.sha256[:12]}.pdf"
+            path.write_bytes(pdf)
+        results.append(replace(result, path=path))
     return results
 
 
