@@ -398,6 +398,40 @@ def scrub(
     _emit({"claims": claims, "ready": ready, "on_hold": held}, as_json, "\n".join(lines))
 
 
+@app.command("print")
+def print_claim(
+    claim_id: int = typer.Argument(..., help="A professional claim version."),
+    out: Path = typer.Option(..., "--out", help="The PDF file to write."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+) -> None:
+    """Print a professional claim on a CMS-1500 (02/12) form, as a PDF; nothing changes."""
+    from claims.claim import service as claim_service
+    from claims.db import session_factory
+    from claims.errors import InvalidInput
+    from claims.practice.models import Payer
+    from claims.schema import require_current
+    from claims.submission.assemble import assemble
+    from edi.cms1500 import render_cms1500
+    from edi.x837.models import Address
+
+    engine = _engine()
+    require_current(engine)
+    with session_factory(engine)() as session:
+        practice_id = _practice_id(session, practice)
+        claim = claim_service.get_claim(session, practice_id=practice_id, claim_id=claim_id)
+        if claim.kind.value != "professional":
+            raise InvalidInput(f"claim_id: claim {claim_id} is institutional; the CMS-1500 is "
+                               "for professional claims")  # fmt: skip
+        payer = session.get(Payer, claim.payer_id)
+        assert payer is not None
+        (value,) = assemble(session, [claim])
+        address = Address(payer.address1, payer.city, payer.state, payer.postal_code,
+                          payer.address2)  # fmt: skip
+        pdf = render_cms1500([value], payer_address=address)
+    out.write_bytes(pdf)
+    typer.echo(f"claim {claim_id}: {out} ({len(pdf)} bytes)")
+
+
 def main() -> None:
     """Entry point of the `claims` console script."""
     try:
