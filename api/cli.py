@@ -298,7 +298,9 @@ def codes_import(
         help="icd10cm, hcpcs, cpt, ptp-professional, ptp-institutional, "
         "mue-professional, mue-institutional or mue-dme.",
     ),
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The official file."),
+    files: list[Path] = typer.Argument(
+        ..., exists=True, dir_okay=False, help="The official file (a PTP setting: its parts)."
+    ),
     effective: str | None = typer.Option(
         None, "--effective", help="Date the release takes effect (YYYY-MM-DD); ICD-10-CM needs it."
     ),
@@ -307,7 +309,7 @@ def codes_import(
     """Import a code-set file (all or nothing: a bad line is named and nothing changes)."""
     from datetime import date
 
-    from claims.codesets.service import import_file
+    from claims.codesets.service import import_file, import_ptp_parts
     from claims.db import session_factory, transaction
     from claims.errors import InvalidInput
     from claims.schema import require_current
@@ -319,10 +321,13 @@ def codes_import(
     engine = _engine()
     require_current(engine)
     with transaction(session_factory(engine)) as session:
-        row = import_file(
-            session, kind=kind, data=file.read_bytes(), name=file.name, effective_from=day,
-            actor="cli",
-        )  # fmt: skip
+        if len(files) > 1:
+            row = import_ptp_parts(session, kind=kind, paths=files, effective_from=day, actor="cli")
+        else:
+            row = import_file(
+                session, kind=kind, data=files[0].read_bytes(), name=files[0].name,
+                effective_from=day, actor="cli",
+            )  # fmt: skip
         payload = {"kind": row.kind, "effective_from": row.effective_from.isoformat(),
                    "entries": row.entries, "source": row.source}  # fmt: skip
     _emit(payload, as_json, f"{kind}: {payload['entries']} entries in force from "
@@ -432,14 +437,87 @@ def print_claim(
     typer.echo(f"claim {claim_id}: {out} ({len(pdf)} bytes)")
 
 
+@app.command("import")
+def import_command(
+    files: list[Path] = typer.Argument(
+        ..., exists=True, dir_okay=False, help="837P/837I files from a practice-management system."
+    ),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Import 837P/837I files (one transaction each): claims recorded, scrubbed and queued for
+    the next submit, or rejected with the reason. Exit 1 when a file is refused or a claim
+    rejected."""
+    from datetime import date
+
+    from claims.db import session_factory, transaction
+    from claims.intake.service import IntakeStatus, import_837
+    from claims.schema import require_current
+
+    engine = _engine()
+    require_current(engine)
+    factory = session_factory(engine)
+    reports: list[dict[str, Any]] = []
+    lines: list[str] = []
+    failed = False
+    for path in files:
+        with transaction(factory) as session:
+            practice_id = _practice_id(session, practice)
+            result = import_837(
+                session, practice_id=practice_id, data=path.read_bytes(), name=path.name,
+                actor="cli", today=date.today(),
+            )  # fmt: skip
+        failed = failed or not result.ok
+        claims = [
+            {"clm01": c.clm01, "claim_id": v.claim_id,
+             "patient_control_number": v.patient_control_number, "state": v.state,
+             "scrub_errors": list(v.scrub_errors), "warnings": list(c.warnings)}
+            for c in result.imported
+            for v in c.claims
+        ]  # fmt: skip
+        rejected = [{"clm01": c.clm01, "reason": c.rejected} for c in result.rejected]
+        reports.append(
+            {"path": str(path), "file_id": result.file_id, "sha256": result.sha256,
+             "kind": result.kind, "status": result.status.value, "claims": claims,
+             "rejected": rejected, "error": result.error,
+             "skipped_segments": result.skipped_segments}
+        )  # fmt: skip
+        duplicate = f"{path}: duplicate of stored file {result.file_id}, nothing changed; it"
+        if result.error is not None:
+            head = f"{duplicate} was" if result.status is IntakeStatus.DUPLICATE else f"{path}:"
+            lines.append(f"{head} refused: {result.error}")
+            continue
+        ready = sum(1 for c in claims if c["state"] == "ready")
+        summary = (
+            f"{len(result.imported)} claims as {len(claims)} claim versions ({ready} ready), "
+            f"{len(rejected)} rejected, {result.skipped_segments} segments skipped"
+        )
+        if result.status is IntakeStatus.DUPLICATE:
+            lines.append(f"{duplicate} imported {summary}")
+        else:
+            lines.append(f"{path}: {result.kind} imported: {summary}")
+        lines += [f"  rejected {r['clm01']}: {r['reason']}" for r in rejected]
+        lines += [
+            f"  claim {v.claim_id} ({c.clm01}) {v.state}: {', '.join(v.scrub_errors)}"
+            for c in result.imported
+            for v in c.claims
+            if v.scrub_errors
+        ]
+    _emit({"files": reports}, as_json, "\n".join(lines))
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `claims` console script."""
     try:
         app()
     except Exception as exc:  # our own errors become one clear line, not a traceback
         from claims.errors import ClaimsError
+        from coding.errors import CodingError
+        from edi.x12 import X12Error
 
-        if isinstance(exc, ClaimsError):
+        if isinstance(exc, ClaimsError | CodingError | X12Error):
             typer.echo(f"error: {exc}", err=True)
             sys.exit(2)
         raise

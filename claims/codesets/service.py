@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -85,6 +86,18 @@ def import_file(
     day = effective_from or date.today()
     table = spec.parse(data, name, day)
     return _store(session, kind, day, name, hashlib.sha256(data).hexdigest(), table, actor)
+
+
+def import_ptp_parts(
+    session: Session, *, kind: str, paths: list[Path], effective_from: date | None, actor: str
+) -> CodeTable:
+    """Import one NCCI PTP setting from the parts CMS splits it into (all or nothing)."""
+    if not kind.startswith("ptp-"):
+        raise InvalidInput("kind: only a PTP setting comes in several files")
+    table = ncci.load_ptp_files(paths)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
+    names = ", ".join(p.name for p in paths)
+    return _store(session, kind, effective_from or date.today(), names, digest, table, actor)
 
 
 def _store(
