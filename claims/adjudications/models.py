@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from claims.base import Base, Cents, IdType, str_enum, utcnow
-
-
-class GroupCode(enum.StrEnum):
-    """CAS01 claim adjustment group code (5010)."""
-
-    CONTRACTUAL = "CO"
-    OTHER = "OA"
-    PAYER_INITIATED = "PI"
-    PATIENT_RESPONSIBILITY = "PR"
+from coding.remit import GroupCode  # CAS01 group codes, shared with coding/
 
 
 class Adjudication(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims.base import Base, Cents, IdType, str_enum, utcnow
+from coding.remit import Category  # the routing categories, shared with the scrubber
 
 
 class Source(enum.StrEnum):
@@ -21,21 +22,6 @@ class Source(enum.StrEnum):
     UNMATCHED_REMITTANCE = "unmatched_remittance"
     FOLLOW_UP = "follow_up"
     STATE = "state"  # an event arrived in an unexpected order
-
-
-class Category(enum.StrEnum):
-    """Where the item is routed."""
-
-    ELIGIBILITY = "eligibility_registration"
-    CODING = "coding"
-    AUTHORIZATION = "authorization"
-    MEDICAL_NECESSITY = "medical_necessity"
-    TIMELY_FILING = "timely_filing"
-    DUPLICATE = "duplicate"
-    COORDINATION_OF_BENEFITS = "coordination_of_benefits"
-    MISSING_INFORMATION = "missing_information"
-    UNDERPAYMENT = "underpayment"
-    OTHER = "other"
 
 
 class ItemStatus(enum.StrEnum):

@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 from claims.codesets import service as codesets
 from claims.codesets.models import CodeTable
 from claims.errors import InvalidInput
-from claims.rework.models import Category as ReworkCategory
 from coding.errors import CodeFileError
-from coding.remit import Category as RemitCategory
 from tests.coding.helpers import order_file
 
 OCTOBER = date(2025, 10, 1)
@@ -87,10 +85,6 @@ def test_the_shipped_release_is_stored_once(session: Session) -> None:
 def test_tables_not_loaded_are_none(session: Session) -> None:
     tables = codesets.load_tables(session)
     assert tables.cpt is None and tables.hcpcs is None and tables.ptp_professional is None
-
-
-def test_coding_categories_match_the_rework_queues() -> None:
-    assert [c.value for c in RemitCategory] == [c.value for c in ReworkCategory]
 
 
 def test_the_shipped_release_date_is_what_the_package_ships() -> None:
