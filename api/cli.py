@@ -354,6 +354,12 @@ def codes_list(as_json: bool = typer.Option(False, "--json", help="Print as JSON
 @app.command()
 def scrub(
     practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    rules: Path | None = typer.Option(
+        None,
+        "--rules",
+        help="Folder of payer rule files (*.toml); default: "
+        "CLAIMS_PAYER_RULES_DIR, else payer-rules/ in the data folder.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Run every edit on draft, on-hold and ready claims: clean ones become ready, the others
@@ -361,18 +367,26 @@ def scrub(
     from datetime import date
 
     from claims.codesets.service import load_tables
+    from claims.config import payer_rules_dir
     from claims.db import session_factory, transaction
+    from claims.errors import InvalidInput
     from claims.schema import require_current
     from claims.scrubbing.service import scrub_claims
+    from coding.payer_rules import load_rule_directory
 
+    folder = payer_rules_dir(rules)
+    if folder is not None and not folder.is_dir():
+        raise InvalidInput(f"--rules: {folder} is not a folder")
+    payer_rules = load_rule_directory(folder) if folder is not None else None  # validated now
     engine = _engine()
     require_current(engine)
     with transaction(session_factory(engine)) as session:
         practice_id = _practice_id(session, practice)
         tables = load_tables(session)
         results = scrub_claims(
-            session, practice_id=practice_id, tables=tables, today=date.today(), actor="cli"
-        )
+            session, practice_id=practice_id, tables=tables, today=date.today(), actor="cli",
+            rules=payer_rules,
+        )  # fmt: skip
         claims = [
             {
                 "claim_id": r.claim_id,

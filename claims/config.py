@@ -7,6 +7,7 @@ from pathlib import Path
 
 DATABASE_URL_ENV = "CLAIMS_DATABASE_URL"
 DATA_DIR_ENV = "CLAIMS_DATA_DIR"
+PAYER_RULES_ENV = "CLAIMS_PAYER_RULES_DIR"
 
 
 def data_dir() -> Path:
@@ -26,3 +27,15 @@ def database_url(explicit: str | None = None) -> str:
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain) :]
     return url
+
+
+def payer_rules_dir(explicit: Path | None = None) -> Path | None:
+    """Where payer rule files (*.toml) live: the explicit folder, else CLAIMS_PAYER_RULES_DIR,
+    else payer-rules/ in the data folder when it exists; None when there are none."""
+    if explicit is not None:
+        return explicit
+    configured = os.environ.get(PAYER_RULES_ENV)
+    if configured:
+        return Path(configured)
+    default = data_dir() / "payer-rules"
+    return default if default.is_dir() else None

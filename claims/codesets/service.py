@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,8 +22,12 @@ from sqlalchemy.orm import Session
 from claims.codesets.models import CodeTable
 from claims.errors import InvalidInput
 from coding import icd10cm, ncci
+from coding.codetable import DatedCodeTable
 from coding.cpt import cpt_from_bytes, parse_cpt_csv
 from coding.hcpcs import HcpcsTable, parse_hcpcs_file
+from coding.nubc import NubcKind, nubc_from_bytes, parse_nubc_csv
+from coding.pos import parse_pos_csv, place_of_service_table, pos_from_bytes
+from coding.remit import parse_carc_csv, parse_rarc_csv
 from coding.scrub import CodeTables
 
 DEFAULT_ICD10CM_SOURCE = "simple-icd-10-cm 1.5.0 (ICD-10-CM April 1, 2026)"
@@ -61,6 +66,24 @@ KINDS: dict[str, Kind] = {
     "mue-dme": Kind(
         lambda data, name, _: ncci.parse_mue(data, file=name), ncci.MueTable.from_bytes
     ),
+    # Our place-of-service table ships; a user's CSV replaces it (code, name, start, end).
+    "pos": Kind(lambda data, name, _: parse_pos_csv(data, file=name), pos_from_bytes),
+    # Official descriptions the user supplies (the code values and our categories ship).
+    "carc": Kind(
+        lambda data, name, _: parse_carc_csv(data, file=name),
+        lambda data: DatedCodeTable.from_bytes("carc", data),
+    ),
+    "rarc": Kind(
+        lambda data, name, _: parse_rarc_csv(data, file=name),
+        lambda data: DatedCodeTable.from_bytes("rarc", data),
+    ),
+    **{
+        f"nubc-{kind.value}": Kind(
+            (lambda k: lambda data, name, _: parse_nubc_csv(data, kind=k, file=name))(kind),
+            (lambda k: lambda data: nubc_from_bytes(k, data))(kind),
+        )
+        for kind in NubcKind
+    },
 }
 
 _cache: dict[tuple[int, str], Any] = {}  # (row id, sha) -> loaded table
@@ -156,8 +179,12 @@ def load_tables(session: Session) -> CodeTables:
         found = newest.get(kind)
         return _load(session, found[0], kind, found[1]) if found else None
 
+    pos = table("pos")
+    nubc = {kind: found for kind in NubcKind if (found := table(f"nubc-{kind.value}"))}
     return CodeTables(
         icd10cm=icd10cm.IcdReleaseSet(tuple(releases)),
+        pos=pos if pos is not None else place_of_service_table(),
+        nubc=MappingProxyType(nubc),
         hcpcs=table("hcpcs"),
         cpt=table("cpt"),
         ptp_professional=table("ptp-professional"),

@@ -88,3 +88,55 @@ def test_the_console_script_reports_a_bad_file_in_one_line(
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "order.txt" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_payer_rules_are_loaded_and_applied_by_scrub(
+    scratch_sqlite_url: str, tmp_path: Path
+) -> None:
+    url = scratch_sqlite_url
+    claims_cli(url, "db", "upgrade")
+    claims_cli(url, "demo")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "acme.toml").write_text(
+        'payer = "DEMOACME1"\n\n[[rule]]\nid = "auth-for-visits"\n'
+        'check = "prior_authorization_required"\n\n[rule.when]\nprocedures = ["99213-99214"]\n'
+    )
+    _code, out = claims_cli(url, "scrub", "--rules", str(rules), "--json")
+    wanted = "PAYER-PRIOR-AUTH-REQUIRED"
+    flagged = [
+        c for c in json.loads(out)["claims"] if any(f["edit_id"] == wanted for f in c["findings"])
+    ]
+    assert flagged and all(c["state"] == "on_hold" for c in flagged)
+
+
+def test_a_broken_rule_file_stops_scrub_before_anything_changes(
+    scratch_sqlite_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    url = scratch_sqlite_url
+    claims_cli(url, "db", "upgrade")
+    claims_cli(url, "demo")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bad.toml").write_text('payer = "X"\n\n[[rule]]\nid = "r1"\ncheck = "teleport"\n')
+    result = CliRunner().invoke(app, ["--database-url", url, "scrub", "--rules", str(rules)])
+    assert result.exit_code != 0 and "bad.toml" in str(result.exception)
+    _code, out = claims_cli(url, "scrub", "--json")  # nothing was scrubbed by the failed run
+    assert json.loads(out)["ready"] == 50
+
+
+def test_carc_descriptions_and_nubc_tables_import(scratch_sqlite_url: str, tmp_path: Path) -> None:
+    url = scratch_sqlite_url
+    claims_cli(url, "db", "upgrade")
+    carc = tmp_path / "carc.csv"
+    carc.write_text("45,Charge exceeds fee schedule,,\n")
+    revenue = tmp_path / "revenue.csv"
+    revenue.write_text("0450,Emergency room,,\n")
+    for kind, path in (("carc", carc), ("nubc-revenue", revenue)):
+        code, out = claims_cli(url, "codes", "import", kind, str(path), "--json")
+        assert code == 0, out
+        assert json.loads(out)["entries"] == 1
