@@ -457,6 +457,9 @@ def import_command(
         ..., exists=True, dir_okay=False, help="837P/837I files from a practice-management system."
     ),
     practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    rules: Path | None = typer.Option(
+        None, "--rules", help="Folder of payer rule files, as for scrub (same default)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Import 837P/837I files (one transaction each): claims recorded, scrubbed and queued for
@@ -464,10 +467,17 @@ def import_command(
     rejected."""
     from datetime import date
 
+    from claims.config import payer_rules_dir
     from claims.db import session_factory, transaction
+    from claims.errors import InvalidInput
     from claims.intake.service import IntakeStatus, import_837
     from claims.schema import require_current
+    from coding.payer_rules import load_rule_directory
 
+    folder = payer_rules_dir(rules)
+    if folder is not None and not folder.is_dir():
+        raise InvalidInput(f"--rules: {folder} is not a folder")
+    payer_rules = load_rule_directory(folder) if folder is not None else None
     engine = _engine()
     require_current(engine)
     factory = session_factory(engine)
@@ -479,7 +489,7 @@ def import_command(
             practice_id = _practice_id(session, practice)
             result = import_837(
                 session, practice_id=practice_id, data=path.read_bytes(), name=path.name,
-                actor="cli", today=date.today(),
+                actor="cli", today=date.today(), rules=payer_rules,
             )  # fmt: skip
         failed = failed or not result.ok
         claims = [
