@@ -23,7 +23,7 @@ from claims.claim import service as claim_service
 from claims.claim.models import Claim
 from claims.claim.state import ClaimState, Command
 from claims.encounters.models import ClaimKind
-from claims.errors import InvalidInput
+from claims.errors import ClaimsError, InvalidInput
 from claims.files.models import Batch, CounterKind, Direction, FileKind, FileStatus, StoredFile
 from claims.files.service import store_file, take_control_numbers
 from claims.practice.models import Payer, TradingPartner
@@ -38,6 +38,11 @@ from edi.x837.writer import (
     transactions_needed,
     write_batch,
 )
+
+
+class ConcurrentSubmission(ClaimsError):
+    """Another submit recorded some of the same claims first; this file is not recorded."""
+
 
 _KIND = {
     ClaimKind.PROFESSIONAL: x837.Kind.PROFESSIONAL,
@@ -228,7 +233,20 @@ def record(
     )
     session.add(batch)
     session.flush()
-    for claim in session.scalars(select(Claim).where(Claim.id.in_(built.claim_ids))):
+    # Lock the claims and take only those still ready: a concurrent submit that got there
+    # first has moved them on, and they must not go out twice.
+    locked = session.scalars(
+        select(Claim)
+        .where(Claim.id.in_(built.claim_ids), Claim.state == ClaimState.READY)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if len(locked) != len(built.claim_ids):
+        raise ConcurrentSubmission(
+            f"{len(built.claim_ids) - len(locked)} of the file's claims were submitted by "
+            "another run meanwhile; nothing was recorded, run submit again"
+        )
+    for claim in locked:
         claim_service.run_command(
             session, claim=claim, command=Command.SUBMIT, actor=actor,
             reason=f"batch {batch.id}",
@@ -326,6 +344,8 @@ def submit_ready(
                 select(TradingPartner).where(TradingPartner.practice_id == practice_id)
             )
         }
+    if plans and out_dir is not None:
+        _check_writable(out_dir)  # before anything is reserved or recorded
     results = []
     for planned in plans:
         with factory() as session, session.begin():
@@ -333,28 +353,50 @@ def submit_ready(
         result = FileResult(
             _FILE_KIND[planned.kind].value, partner_names[planned.trading_partner_id]
         )
-        with factory() as session, session.begin():
-            built = build(session, planned, numbers, created_at=utcnow(), check=check)
-            batch = record(session, planned, numbers, built, actor=actor)
-            result.held = list(built.held)
-            if batch is not None and built.written is not None:
-                result.released = True
-                result.batch_id = batch.id
-                result.claims = batch.claim_count
-                result.charge_total_cents = batch.charge_total_cents
-                result.sha256 = session.get_one(StoredFile, batch.stored_file_id).sha256
-        if result.released and out_dir is not None and built.written is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            result.path = out_dir / file_name(planned, numbers)
-            result.path.write_text(built.written.text, encoding="utf-8", newline="")
+        staged: Path | None = None
+        try:
+            with factory() as session, session.begin():
+                built = build(session, planned, numbers, created_at=utcnow(), check=check)
+                if built.written is not None and out_dir is not None:
+                    # The file is on disk before its claims are recorded as submitted; it
+                    # takes its final name only once that is committed.
+                    staged = out_dir / f".{file_name(planned, numbers)}.partial"
+                    staged.write_text(built.written.text, encoding="utf-8", newline="")
+                batch = record(session, planned, numbers, built, actor=actor)
+                result.held = list(built.held)
+                if batch is not None and built.written is not None:
+                    result.released = True
+                    result.batch_id = batch.id
+                    result.claims = batch.claim_count
+                    result.charge_total_cents = batch.charge_total_cents
+                    result.sha256 = session.get_one(StoredFile, batch.stored_file_id).sha256
+        except BaseException:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
+            raise
+        if staged is not None and out_dir is not None:
+            result.path = staged.rename(out_dir / file_name(planned, numbers))
         results.append(result)
     return results
+
+
+def _check_writable(out_dir: Path) -> None:
+    """The output folder exists (or is made) and takes files; InvalidInput naming it if not."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".claims-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidInput(f"--out: cannot write files in {out_dir} ({exc.strerror})") from exc
 
 
 def submit_paper(
     factory: sessionmaker[Session], *, practice_id: int, actor: str, out_dir: Path | None
 ) -> list[PaperResult]:
     """Print and record the practice's paper claims (one transaction), then write the PDFs."""
+    if out_dir is not None:
+        _check_writable(out_dir)
     with factory() as session, session.begin():
         printed = print_paper(session, practice_id=practice_id, actor=actor, created_at=utcnow())
     results = []

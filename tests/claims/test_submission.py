@@ -338,3 +338,41 @@ def test_demo_claims_submit_as_files_pyx12_accepts(scratch_sqlite_url: str, tmp_
         submission.submit_ready(factory, practice_id=practice_id, actor="t", out_dir=tmp_path) == []
     )
     engine.dispose()
+
+
+def test_an_unwritable_folder_is_refused_before_anything_is_recorded(
+    scratch_sqlite_url: str, tmp_path: Path
+) -> None:
+    from claims import demo
+    from claims.db import make_engine, session_factory, transaction
+    from claims.schema import upgrade
+
+    engine = make_engine(scratch_sqlite_url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    with transaction(factory) as session:
+        practice = demo.seed(session)
+        assert practice is not None
+        practice_id = practice.id
+        for claim in session.scalars(select(Claim)):
+            claim_service.run_command(session, claim=claim, command=Command.RELEASE, actor="t")
+    blocker = tmp_path / "outbox"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(InvalidInput, match="--out: cannot write files in"):
+        submission.submit_ready(factory, practice_id=practice_id, actor="t", out_dir=blocker)
+    with factory() as session:
+        assert set(session.scalars(select(Claim.state))) == {ClaimState.READY}
+        assert session.scalar(select(func.count()).select_from(ControlCounter)) == 0
+    engine.dispose()
+
+
+def test_a_claim_another_run_submitted_meanwhile_is_not_recorded_twice(session: Session) -> None:
+    office = f.make_office(session)
+    make_partner(session, office.practice.id)
+    claim = ready_claim(session, office)
+    (planned,) = submission.plan(session, practice_id=office.practice.id)
+    numbers = submission.reserve(session, planned)
+    built = submission.build(session, planned, numbers, created_at=NOW, check=None)
+    claim_service.run_command(session, claim=claim, command=Command.SUBMIT, actor="other run")
+    with pytest.raises(submission.ConcurrentSubmission, match="another run"):
+        submission.record(session, planned, numbers, built, actor=f.ACTOR)
