@@ -544,4 +544,7 @@ def main() -> None:
         if isinstance(exc, ClaimsError | CodingError | X12Error):
             typer.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        if isinstance(exc, OSError):  # a file or folder named on the command line
+            typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         raise

@@ -16,6 +16,8 @@ from claims.config import database_url
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for the configured database, with our SQLite settings applied."""
     url = database_url(url)
+    # Database errors would otherwise quote the bound values: names, birth dates, member IDs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

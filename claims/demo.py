@@ -197,7 +197,7 @@ def seed(session: Session) -> Practice | None:
             practice_id=pid,
             payer_code="DEMOMCR01",
             name="MEDICARE PART B (DEMO)",
-            claim_kinds=ClaimKinds.BOTH,
+            claim_kinds=ClaimKinds.PROFESSIONAL,  # Part A takes the hospital's claims
             claim_filing_indicator="MB",
             timely_filing_days=365,
             appeal_days=120,
@@ -349,6 +349,7 @@ def _emergency_visit(
         external_ref=f"DEMO-ENC-{number:03d}",
         attending_provider_id=attending_id,
         type_of_bill="131",
+        reason_for_visit=("R07.9",),  # chest pain: why the patient came to the ED
         admission_type="1",
         admission_source="7",
         patient_status="01",

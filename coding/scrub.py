@@ -68,6 +68,7 @@ POS-NOT-IN-EFFECT            E   coding               place of service not valid
 NDC-FORMAT                   E   coding               NDC not 11 digits
 REV-MISSING                  E   coding               837I line without a revenue code
 TOB-MISSING                  E   coding               837I without a type of bill
+RFV-MISSING                  E   coding               outpatient 837I without reason for visit
 NUBC-FORMAT                  E   coding               a NUBC code of the wrong shape
 NUBC-UNKNOWN                 E   coding               a NUBC code not in the imported table
 DUP-CLAIM                    E   duplicate            same patient, date, code, payer billed
@@ -268,6 +269,7 @@ class ScrubClaim:
     # 837I only.
     statement_to: date | None = None
     type_of_bill: str | None = None
+    reason_for_visit: tuple[str, ...] = ()  # 837I HI*APR
     admission_type: str | None = None
     admission_source: str | None = None
     patient_status: str | None = None
@@ -451,6 +453,9 @@ _EDITS: dict[str, tuple[Severity, Category, str, str]] = {
                     "Enter the 4-digit revenue code of the service."),
     "TOB-MISSING": (_E, _C.CODING, "The institutional claim has no type of bill.",
                     "Enter the 3-digit type of bill (facility type and frequency)."),
+    "RFV-MISSING": (_E, _C.CODING,
+                    "An outpatient institutional claim needs the patient's reason for visit.",
+                    "Enter the reason-for-visit diagnosis (HI APR) from the visit's record."),
     "NUBC-FORMAT": (_E, _C.CODING, "The {words} code {code!r} is not {rule}.",
                     "Correct the {words} code (NUBC UB-04 manual)."),
     "NUBC-UNKNOWN": (_E, _C.CODING, "The {words} code {code} is not in the imported NUBC table.",
@@ -949,10 +954,21 @@ def _pos_check(
         _add(out, "POS-NOT-IN-EFFECT", place, "place_of_service", code=code)
 
 
+# Facility type and classification of outpatient bills (hospital outpatient and other
+# part B, clinics, ambulatory surgery, critical access outpatient): the X223A2 guide makes the
+# patient's reason for visit (HI APR) required when a claim involves an outpatient visit.
+OUTPATIENT_BILL_TYPES = frozenset(
+    {"13", "14", "23", "34", "71", "72", "73", "74", "75", "76", "77", "79", "83", "85"}
+)
+
+
 def _institutional_edits(claim: ScrubClaim, tables: CodeTables, out: list[Finding]) -> None:
     nubc = tables.nubc
     if not claim.type_of_bill:
         _add(out, "TOB-MISSING", "claim", "type_of_bill")
+    elif claim.type_of_bill[:2] in OUTPATIENT_BILL_TYPES and not claim.reason_for_visit:
+        _add(out, "RFV-MISSING", "claim", "reason_for_visit")
+        _nubc_check(NubcKind.TYPE_OF_BILL, claim.type_of_bill, "claim", "type_of_bill", nubc, out)
     else:
         _nubc_check(NubcKind.TYPE_OF_BILL, claim.type_of_bill, "claim", "type_of_bill", nubc, out)
     single = (

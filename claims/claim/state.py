@@ -167,7 +167,10 @@ def apply_event(state: ClaimState, event: Event) -> Outcome:
             note = "reversal of a payment we have not posted"
         return Outcome(S.ACCEPTED, note)
     if event is Event.SETTLED:
-        return Outcome(S.CLOSED)
+        note = (
+            None if state in ADJUDICATED else f"balances settled on a claim that is {state.value}"
+        )
+        return Outcome(S.CLOSED, note)
     raise AssertionError(f"unhandled event {event}")  # pragma: no cover - enum is exhaustive
 
 

@@ -48,6 +48,8 @@ class Encounter(Base):
     admission_source: Mapped[str | None] = mapped_column(String(1))  # CL102
     patient_status: Mapped[str | None] = mapped_column(String(2))  # CL103 discharge status
     admitting_diagnosis: Mapped[str | None] = mapped_column(String(8))  # HI*ABJ
+    # HI*APR, up to 3 codes without dots, comma-separated; required on outpatient 837Is.
+    reason_for_visit: Mapped[str | None] = mapped_column(String(26))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     diagnoses: Mapped[list[Diagnosis]] = relationship(

@@ -18,6 +18,7 @@ from claims.patients.models import Coverage, CoverageOrder, Patient
 from claims.practice.models import BillingProvider, Facility, Provider
 
 MAX_PROFESSIONAL_DIAGNOSES = 12
+NDC_UNITS = frozenset({"F2", "GR", "ME", "ML", "UN"})  # CTP05-1: international unit, gram, ...
 MAX_DIAGNOSES = 25  # 837I: principal + 24 others; the diagnoses table holds positions 1-25
 
 
@@ -65,6 +66,7 @@ class EncounterInput:
     admission_source: str | None = None
     patient_status: str | None = None
     admitting_diagnosis: str | None = None
+    reason_for_visit: Sequence[str] = ()  # 837I outpatient: up to 3 ICD-10-CM codes
 
 
 def create_encounter(
@@ -102,6 +104,8 @@ def create_encounter(
         admitting_diagnosis=(
             data.admitting_diagnosis.replace(".", "").upper() if data.admitting_diagnosis else None
         ),
+        reason_for_visit=",".join(c.replace(".", "").upper() for c in data.reason_for_visit)
+        or None,
     )
     poa = list(data.present_on_admission) + [None] * len(data.diagnoses)
     encounter.diagnoses = [
@@ -259,6 +263,10 @@ def _check_header(data: EncounterInput) -> None:
     _shape("admission_source", "one_character", data.admission_source)
     _shape("patient_status", "patient_status", data.patient_status)
     _shape("admitting_diagnosis", "diagnosis", data.admitting_diagnosis)
+    if len(data.reason_for_visit) > 3:
+        raise InvalidInput("reason_for_visit: at most 3 codes")
+    for n, code in enumerate(data.reason_for_visit, start=1):
+        _shape(f"reason_for_visit[{n}]", "diagnosis", code)
     if data.kind is ClaimKind.INSTITUTIONAL and data.type_of_bill is None:
         raise InvalidInput("type_of_bill: required on an institutional encounter")
 
@@ -289,8 +297,12 @@ def _check_lines(data: EncounterInput) -> None:
             raise InvalidInput(f"{place}.modifiers: at most 4")
         for modifier in c.modifiers:
             _shape(f"{place}.modifiers", "modifier", modifier)
-        if c.ndc is not None and (not c.ndc_quantity_thousandths or not c.ndc_unit):
-            raise InvalidInput(f"{place}.ndc: a drug needs its quantity and unit")
+        if c.ndc is not None:
+            if c.ndc_unit not in NDC_UNITS:
+                raise InvalidInput(f"{place}.ndc_unit: one of {', '.join(sorted(NDC_UNITS))}")
+            quantity = c.ndc_quantity_thousandths
+            if type(quantity) is not int or quantity <= 0:
+                raise InvalidInput(f"{place}.ndc_quantity_thousandths: a positive whole number")
         if data.kind is ClaimKind.PROFESSIONAL and not 1 <= len(c.pointers) <= 4:
             raise InvalidInput(f"{place}.pointers: 1 to 4 diagnosis pointers")
         for pointer in c.pointers:

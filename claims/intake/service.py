@@ -339,6 +339,7 @@ class _Intake:
             admission_source=inst.admission_source if inst else None,
             patient_status=inst.patient_status if inst else None,
             admitting_diagnosis=inst.admitting_diagnosis if inst else None,
+            reason_for_visit=inst.reason_for_visit if inst else (),
         )
         encounter = create_encounter(
             self.session, practice_id=self.practice_id, data=data, actor=self.actor,
@@ -675,8 +676,6 @@ def _not_carried(kind: x837.Kind, value: x837.Claim, payer: Payer) -> list[str]:
     if indicator != payer.claim_filing_indicator:
         out.append(f"SBR09 {indicator}: sent as {payer.claim_filing_indicator} (the payer's)")
     inst = value.institutional
-    if inst is not None and inst.reason_for_visit:
-        out.append("HI APR (reason for visit): not stored, not sent")
     if inst is not None and type(inst.admission_at) is date:
         out.append("DTP*435 admission date (D8): stored at 00:00, sent with the hour (DT)")
     names = [value.subscriber.name] + ([value.patient.name] if value.patient else [])

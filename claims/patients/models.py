@@ -75,7 +75,9 @@ class Coverage(Base):
         str_enum(Relationship, "relationship"), default=Relationship.SELF
     )
     # A dependent with a member ID of their own is billed as the subscriber (no loop 2000C).
-    patient_has_own_member_id: Mapped[bool] = mapped_column(default=True)
+    # Off unless said: sending a dependent as the subscriber under a parent's ID is rejected
+    # by payers as "member not found", while the 2000C loop is always accepted.
+    patient_has_own_member_id: Mapped[bool] = mapped_column(default=False)
     subscriber_last_name: Mapped[str | None] = mapped_column(String(60))
     subscriber_first_name: Mapped[str | None] = mapped_column(String(35))
     subscriber_birth_date: Mapped[date | None]

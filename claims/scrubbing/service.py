@@ -199,6 +199,7 @@ def scrub_view(claim: Claim, value: x837.Claim, payer: Payer) -> scrubber.ScrubC
         prior_authorization_present=bool(value.prior_authorization),
         statement_to=inst.statement_to if inst else None,
         type_of_bill=inst.type_of_bill if inst else None,
+        reason_for_visit=inst.reason_for_visit if inst else (),
         admission_type=inst.admission_type if inst else None,
         admission_source=inst.admission_source if inst else None,
         patient_status=inst.patient_status if inst else None,

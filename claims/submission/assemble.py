@@ -258,5 +258,8 @@ def _institutional(encounter: Encounter, rows: _Rows) -> x837.Institutional:
         patient_status=encounter.patient_status or "01",
         admission_at=encounter.admission_at,
         admitting_diagnosis=encounter.admitting_diagnosis,
+        reason_for_visit=tuple(encounter.reason_for_visit.split(","))
+        if encounter.reason_for_visit
+        else (),
         attending=_provider(rows.providers.get(encounter.attending_provider_id or 0)),
     )

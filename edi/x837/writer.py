@@ -128,7 +128,8 @@ def check_claim(claim: Claim, kind: Kind) -> None:
         "attending": claim.institutional.attending if claim.institutional else None,
     }
     for name, provider in named.items():
-        if provider is not None:
+        # A service facility may have no NPI (NM108/NM109 are situational in 2310C/2310E).
+        if provider is not None and (provider.npi or name != "service_facility"):
             need(len(provider.npi) == 10 and provider.npi.isdigit(), f"{name}.npi", "10 digits")
     facility = claim.service_facility
     if facility is not None:

@@ -101,7 +101,7 @@ def test_patients_and_coverages(session: Session, practice: Practice) -> None:
         assert age(child, LAST_DOS) < 26  # a dependent on a parent's plan
     for c in coverages:
         if c.relationship is Relationship.SELF:
-            assert c.patient_has_own_member_id and c.subscriber_last_name is None
+            assert c.subscriber_last_name is None  # the patient is the subscriber
 
     medicare = {p.id for p in _all(session, Payer, practice) if p.claim_filing_indicator == "MB"}
     on_medicare = [patients[c.patient_id] for c in coverages if c.payer_id in medicare]

@@ -420,3 +420,27 @@ def test_a_repeated_external_reference_is_refused_by_name(session: Session) -> N
             actor=f.ACTOR,
             posting_date=f.POSTING_DATE,
         )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"ndc_unit": "MLX"}, "ndc_unit"),
+        ({"ndc_unit": None}, "ndc_unit"),
+        ({"ndc_quantity_thousandths": 0}, "ndc_quantity_thousandths"),
+        ({"ndc_quantity_thousandths": -1000}, "ndc_quantity_thousandths"),
+    ],
+)
+def test_a_drug_needs_a_known_unit_and_a_positive_quantity(
+    session: Session, changes: dict[str, Any], field: str
+) -> None:
+    office = f.make_office(session)
+    drug = {"ndc": "00003029305", "ndc_unit": "ML", "ndc_quantity_thousandths": 1000, **changes}
+    data = f.encounter_input(
+        office.patient, office.billing, charges=(f.charge("J3301", 4800, **drug),)
+    )
+    with pytest.raises(InvalidInput, match=rf"^charges\[1\]\.{field}:"):
+        create_encounter(
+            session, practice_id=office.practice.id, data=data, actor=f.ACTOR,
+            posting_date=f.POSTING_DATE,
+        )  # fmt: skip

@@ -207,7 +207,9 @@ def test_our_own_837p_and_837i_arrive_whole_in_another_practice(session: Session
     assert coverages == len(billed)
     dependents = session.scalars(
         select(Coverage).where(
-            Coverage.practice_id == practice.id, Coverage.patient_has_own_member_id.is_(False)
+            Coverage.practice_id == practice.id,
+            Coverage.patient_has_own_member_id.is_(False),
+            Coverage.relationship != Relationship.SELF,
         )
     ).all()
     assert dependents and all(c.relationship is Relationship.CHILD for c in dependents)

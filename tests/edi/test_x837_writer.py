@@ -12,7 +12,7 @@ from edi.validate import pyx12_problems
 from edi.x12 import Delimiters, read_segments
 from edi.x837.models import Kind, Person
 from edi.x837.writer import InvalidClaim, amount, quantity, write_batch
-from tests.edi.builders import batch, dependent, institutional, professional
+from tests.edi.builders import ADDRESS, batch, dependent, institutional, professional
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -210,3 +210,12 @@ def test_builder_npis_are_valid() -> None:
     from tests.edi.builders import BILLING, REFERRING, RENDERING
 
     assert all(is_valid(p.npi) for p in (BILLING, REFERRING, RENDERING))
+
+
+def test_a_service_facility_without_an_npi_is_written_without_one() -> None:
+    from edi.x837.models import Provider
+
+    facility = Provider(Person("RIVERSIDE ANNEX", is_organization=True), "", address=ADDRESS)
+    written = write_batch(batch(Kind.PROFESSIONAL, (professional(service_facility=facility),)))
+    assert ("NM1", "77", "2", "RIVERSIDE ANNEX") in segments(written.text)
+    assert pyx12_problems(written.text) == []
