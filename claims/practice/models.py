@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims.base import Base, IdType, str_enum, utcnow
@@ -134,6 +134,12 @@ class TradingPartner(Base):
     receiver_name: Mapped[str] = mapped_column(String(60))  # 1000B NM103
     receiver_code: Mapped[str] = mapped_column(String(80))  # 1000B NM109
     usage: Mapped[Usage] = mapped_column(str_enum(Usage, "usage"), default=Usage.TEST)
+    # The separators this partner wants in the files we send (ISA16, ISA11, and the rest).
+    element_separator: Mapped[str] = mapped_column(String(1), default="*", server_default="*")
+    component_separator: Mapped[str] = mapped_column(String(1), default=":", server_default=":")
+    repetition_separator: Mapped[str] = mapped_column(String(1), default="^", server_default="^")
+    segment_terminator: Mapped[str] = mapped_column(String(1), default="~", server_default="~")
+    line_per_segment: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class PartnerPayerId(Base):

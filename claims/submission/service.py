@@ -30,6 +30,7 @@ from claims.practice.models import Payer, TradingPartner
 from claims.submission.assemble import assemble
 from edi.cms1500 import render_cms1500
 from edi.validate import Problem, pyx12_problems
+from edi.x12 import Delimiters
 from edi.x837 import models as x837
 from edi.x837.writer import (
     InvalidClaim,
@@ -186,7 +187,7 @@ def build(
     if not kept:
         return Built(None, (), 0, tuple(held))
     batch = _batch(partner, plan.kind, numbers, [v for _, v in kept], created_at)
-    written = write_batch(batch)
+    written = write_batch(batch, delimiters(partner), newline=partner.line_per_segment)
     if check is not None:
         problems = check(written.text)
         if problems:
@@ -254,6 +255,17 @@ def record(
         claim.batch_id = batch.id
     session.flush()
     return batch
+
+
+def delimiters(partner: TradingPartner) -> Delimiters:
+    """The separators a trading partner wants; InvalidInput naming the partner if unusable."""
+    try:
+        return Delimiters(
+            partner.element_separator, partner.component_separator,
+            partner.repetition_separator, partner.segment_terminator,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise InvalidInput(f"trading partner {partner.id}: {exc}") from exc
 
 
 def file_name(plan: Plan, numbers: ControlNumbers) -> str:

@@ -376,3 +376,29 @@ def test_a_claim_another_run_submitted_meanwhile_is_not_recorded_twice(session: 
     claim_service.run_command(session, claim=claim, command=Command.SUBMIT, actor="other run")
     with pytest.raises(submission.ConcurrentSubmission, match="another run"):
         submission.record(session, planned, numbers, built, actor=f.ACTOR)
+
+
+def test_a_partner_gets_the_delimiters_it_asks_for(session: Session) -> None:
+    office = f.make_office(session)
+    partner = make_partner(session, office.practice.id)
+    partner.element_separator, partner.component_separator = "|", ">"
+    partner.segment_terminator, partner.line_per_segment = "\n", False
+    ready_claim(session, office)
+    (planned,) = submission.plan(session, practice_id=office.practice.id)
+    numbers = submission.reserve(session, planned)
+    built = submission.build(session, planned, numbers, created_at=NOW)
+    assert built.written is not None and built.held == ()
+    text = built.written.text
+    assert read_segments(text).delimiters.element == "|" and "*" not in text
+    assert pyx12_problems(text) == []
+
+
+def test_a_partner_with_unusable_delimiters_is_named(session: Session) -> None:
+    office = f.make_office(session)
+    partner = make_partner(session, office.practice.id)
+    partner.component_separator = "*"  # the same as the element separator
+    ready_claim(session, office)
+    (planned,) = submission.plan(session, practice_id=office.practice.id)
+    numbers = submission.reserve(session, planned)
+    with pytest.raises(InvalidInput, match=f"trading partner {partner.id}: delimiters"):
+        submission.build(session, planned, numbers, created_at=NOW)
