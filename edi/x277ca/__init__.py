@@ -1,0 +1,1 @@
+"""277CA claim acknowledgments (005010X214): models and reader."""

@@ -1,0 +1,1 @@
+"""999 implementation acknowledgments (005010X231A1): models and reader."""
