@@ -17,6 +17,10 @@ from typing import Any, TextIO
 from edi.envelope import EnvelopeChecker, Finding
 from edi.validate import Problem, pyx12_problems
 from edi.x12 import Segment, X12Error, read_segments
+from edi.x277ca.models import Category
+from edi.x835.balance import balance
+from edi.x835.reader import TransactionBuilder
+from edi.x999.models import TransactionCode
 
 # The version we read of each kind (GS08); anything else is a problem.
 VERSIONS = {
@@ -32,6 +36,27 @@ _QUIET_LAYOUT = ("line breaks between segments",)  # how most files are laid out
 
 
 @dataclass(frozen=True, slots=True)
+class Acknowledgments:
+    """What the acknowledgments in a file answer: how many items, accepted, rejected, codes."""
+
+    acknowledged: int  # 999: transaction sets (AK2); 277CA: claims (2200D); TA1: interchanges
+    accepted: int  # 999: IK5 A/E; 277CA: A2/A5 and nothing rejected above; TA1: A/E
+    rejected: int  # 999: IK5 M/R/W/X; 277CA: A3/A6-A8 at the claim or above it; TA1: R
+    codes: tuple[tuple[str, int], ...] = ()  # IK501, the claim's first STC01-1, or TA104
+
+    def as_json(self) -> dict[str, Any]:
+        """The counts under an "acknowledgments" key."""
+        return {
+            "acknowledgments": {
+                "acknowledged": self.acknowledged,
+                "accepted": self.accepted,
+                "rejected": self.rejected,
+                "codes": dict(self.codes),
+            }
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """What an X12 file holds: kind, version, counts, charge total (837) and problems."""
 
@@ -41,6 +66,12 @@ class Summary:
     claims: int  # CLM (837) or CLP (835) count
     charge_total: Decimal | None  # sum of CLM02 (837 only)
     problems: tuple[Problem, ...] = ()
+    payment_total: Decimal | None = None  # 835: sum of BPR02 (a debit, BPR03 D, negative)
+    claim_paid_total: Decimal | None = None  # 835: sum of CLP04
+    plb_total: Decimal | None = None  # 835: sum of PLB amounts
+    balanced: bool | None = None  # 835: every line, claim and transaction balances
+
+    acknowledgments: Acknowledgments | None = None  # 999, 277CA and TA1 only
 
     @property
     def errors(self) -> int:
@@ -49,12 +80,21 @@ class Summary:
 
     def as_json(self) -> dict[str, Any]:
         """The summary as JSON-ready values: amounts as decimal strings such as "493.00"."""
+        payments: dict[str, Any] = {}
+        if self.kind == "835":
+            payments = {
+                "payment_total": _money(self.payment_total),
+                "claim_paid_total": _money(self.claim_paid_total),
+                "plb_total": _money(self.plb_total),
+                "balanced": self.balanced,
+            }
         return {
             "kind": self.kind,
             "version": self.version,
             "transactions": self.transactions,
             "claims": self.claims,
             "charge_total": None if self.charge_total is None else f"{self.charge_total:.2f}",
+            **payments,
             "problems": [
                 {
                     "severity": p.severity,
@@ -64,6 +104,7 @@ class Summary:
                 }
                 for p in self.problems
             ],
+            **({} if self.acknowledgments is None else self.acknowledgments.as_json()),
         }
 
 
@@ -93,6 +134,9 @@ class TransactionSummary:
         self.claims = 0
         self.charges = Decimal(0)
         self.problems: list[Problem] = []
+
+    def start(self, st: Segment) -> None:
+        """The ST that begins the transaction set."""
 
     def segment(self, seg: Segment) -> None:
         """Take one segment between ST and SE."""
@@ -180,17 +224,184 @@ class ClaimsSummary(TransactionSummary):
 
 
 class PaymentsSummary(TransactionSummary):
-    """835: CLP count (the 835 reader checks the balances)."""
+    """835: CLP count, BPR02/CLP04/PLB totals, and the three balancing rules (edi.x835)."""
+
+    def __init__(self, kind: str, component: str) -> None:
+        super().__init__(kind, component)
+        self.builder: TransactionBuilder | None = None
+        self.last = 0
+        self.payment_cents = self.paid_cents = self.plb_cents = 0
+        self.balanced = False
+
+    def start(self, st: Segment) -> None:
+        self.builder = TransactionBuilder(self.component, None, st.position, list(st.elements))
+        self.last = st.position
 
     def segment(self, seg: Segment) -> None:
         if seg.id == "CLP":
             self.claims += 1
+        self.last = seg.position
+        if self.builder is not None:
+            try:
+                self.builder.feed(seg.position, list(seg.elements))
+            except X12Error as exc:
+                self._failed(exc)
+
+    def end(self) -> None:
+        if self.builder is None:
+            return
+        try:
+            remittance = self.builder.finish(self.last + 1)
+        except X12Error as exc:
+            self._failed(exc)
+            return
+        self.builder = None
+        self.payment_cents = remittance.payment.signed_cents
+        self.paid_cents = remittance.claim_paid_cents
+        self.plb_cents = remittance.provider_adjustment_cents
+        found = balance(remittance)
+        self.balanced = not found
+        for f in found:
+            code = f"UNBALANCED-{f.level.upper()}"
+            sid = {"line": "SVC", "claim": "CLP", "transaction": "BPR"}[f.level]
+            self.problems.append(Problem("error", code, f.message, f.segment, sid))
+
+    def _failed(self, exc: X12Error) -> None:
+        element = None if exc.element is None else f"{exc.segment_id}{exc.element:02d}"
+        message = f"{element}: {exc.message}" if element else exc.message
+        self.problems.append(Problem("error", "835", message, exc.segment, exc.segment_id, element))
+        self.builder = None
+
+
+# -- 999, 277CA and TA1 (acknowledgments; owned by the acknowledgment readers' work) ------------
+
+
+class AcknowledgmentSummary(TransactionSummary):
+    """An acknowledgment transaction set: what it answers, accepted and rejected, by code."""
+
+    def __init__(self, kind: str, component: str) -> None:
+        super().__init__(kind, component)
+        self.acknowledged = 0
+        self.accepted = 0
+        self.rejected = 0
+        self.codes: dict[str, int] = {}
+
+    def count(self, code: str, *, accepted: bool, rejected: bool) -> None:
+        """One item answered with this code."""
+        self.acknowledged += 1
+        self.accepted += accepted
+        self.rejected += rejected
+        self.codes[code] = self.codes.get(code, 0) + 1
+
+
+class FunctionalAckSummary(AcknowledgmentSummary):
+    """999: transaction sets answered (IK5 codes) and claims named by CTX*CLM01."""
+
+    def __init__(self, kind: str, component: str) -> None:
+        super().__init__(kind, component)
+        self.claim_numbers: set[str] = set()
+
+    def segment(self, seg: Segment) -> None:
+        sid = seg.id
+        if sid == "IK5":
+            code = seg.get(1)
+            try:
+                answer = TransactionCode(code)
+            except ValueError:
+                message = "IK501: not a transaction set acknowledgment code (A, E, M, R, W, X)"
+                self.problems.append(_problem("error", "ACK-CODE", message, seg, "IK501"))
+                return
+            self.count(code, accepted=answer.is_acceptance, rejected=answer.is_rejection)
+        elif sid == "CTX":
+            name, _, reference = seg.get(1).partition(self.component)
+            if name == "CLM01" and reference:
+                self.claim_numbers.add(reference)
+                self.claims = len(self.claim_numbers)
+
+
+class ClaimAckSummary(AcknowledgmentSummary):
+    """277CA: claims (2200D TRN*2) by the category of their first STC; rejections above apply."""
+
+    def __init__(self, kind: str, component: str) -> None:
+        super().__init__(kind, component)
+        self.level = ""  # HL03 of the open HL
+        self.rejected_above = {"21": False, "19": False}  # a 2200B or 2200C rejection
+        self.claim: list[Category] | None = None  # the open claim's categories
+        self.in_line = False  # after an SVC (loop 2220D): STC there is the line's
+
+    def segment(self, seg: Segment) -> None:
+        sid = seg.id
+        if sid == "HL":
+            self.end()
+            self.level = seg.get(3)
+            self.in_line = False
+            if self.level == "21":
+                self.rejected_above = {"21": False, "19": False}
+            elif self.level == "19":
+                self.rejected_above["19"] = False
+        elif sid == "TRN" and self.level == "PT":
+            self.end()
+            self.claims += 1
+            self.claim = []
+        elif sid == "SVC":
+            self.in_line = True
+        elif sid == "STC" and self.level in ("21", "19", "PT") and not self.in_line:
+            text = seg.get(1).split(self.component)[0]
+            try:
+                category = Category(text)
+            except ValueError:
+                message = "STC01-1: not a 277CA status category code (A0-A8, E0-E4)"
+                self.problems.append(_problem("error", "ACK-CODE", message, seg, "STC01-1"))
+                return
+            if self.level != "PT":
+                self.rejected_above[self.level] |= category.is_rejection
+            elif self.claim is None:
+                message = "STC before the claim's TRN*2 (loop 2200D)"
+                self.problems.append(_problem("error", "STC-NO-TRN", message, seg))
+            else:
+                self.claim.append(category)
+
+    def end(self) -> None:
+        categories, self.claim = self.claim, None
+        if categories is None:
+            return
+        if not categories:
+            self.count("none", accepted=False, rejected=False)
+            return
+        rejected = any(self.rejected_above.values()) or any(c.is_rejection for c in categories)
+        accepted = not rejected and any(c.is_acceptance for c in categories)
+        self.count(categories[0].value, accepted=accepted, rejected=rejected)
+
+
+def _acknowledgments(kind: str, state: _State) -> Acknowledgments | None:
+    """The acknowledgment counts of a 999, 277CA or TA1 file; None for other kinds."""
+    if kind == "TA1":
+        codes = state.ta1_codes
+        counted = {code: codes.count(code) for code in sorted(set(codes))}
+        accepted = sum(1 for code in codes if code in ("A", "E"))
+        rejected = sum(1 for code in codes if code == "R")
+        return Acknowledgments(len(codes), accepted, rejected, tuple(counted.items()))
+    answers = [s for s in state.finished if isinstance(s, AcknowledgmentSummary) and s.kind == kind]
+    if not answers:
+        return None
+    totals: dict[str, int] = {}
+    for answer in answers:
+        for code, n in answer.codes.items():
+            totals[code] = totals.get(code, 0) + n
+    return Acknowledgments(
+        sum(a.acknowledged for a in answers),
+        sum(a.accepted for a in answers),
+        sum(a.rejected for a in answers),
+        tuple(sorted(totals.items())),
+    )
 
 
 SUMMARISERS: dict[str, Callable[[str, str], TransactionSummary]] = {
     "837P": ClaimsSummary,
     "837I": ClaimsSummary,
     "835": PaymentsSummary,
+    "999": FunctionalAckSummary,
+    "277CA": ClaimAckSummary,
 }
 
 
@@ -207,6 +418,7 @@ class _State:
     current: TransactionSummary | None = None
     finished: list[TransactionSummary] = field(default_factory=list)
     ta1: int = 0
+    ta1_codes: list[str] = field(default_factory=list)  # TA104 of each TA1
 
     def close(self) -> None:
         if self.current is not None:
@@ -256,7 +468,26 @@ def inspect_file(
         sum(s.claims for s in state.finished),
         sum((s.charges for s in charged), Decimal(0)) if charged else None,
         tuple(problems),
+        *_payment_totals([s for s in state.finished if isinstance(s, PaymentsSummary)]),
+        acknowledgments=_acknowledgments(kind, state),
     )
+
+
+def _payment_totals(
+    paid: list[PaymentsSummary],
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, bool | None]:
+    if not paid:
+        return None, None, None, None
+    return (
+        Decimal(sum(s.payment_cents for s in paid)).scaleb(-2),
+        Decimal(sum(s.paid_cents for s in paid)).scaleb(-2),
+        Decimal(sum(s.plb_cents for s in paid)).scaleb(-2),
+        all(s.balanced for s in paid),
+    )
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
 def _take(state: _State, seg: Segment) -> None:
@@ -274,10 +505,12 @@ def _take(state: _State, seg: Segment) -> None:
         _judge_version(state, seg, kind, gs08)
         factory = SUMMARISERS.get(kind, TransactionSummary)
         state.current = factory(kind, state.component)
+        state.current.start(seg)
     elif sid in ("SE", "GE", "IEA", "ISA"):
         state.close()
     elif sid == "TA1":
         state.ta1 += 1
+        state.ta1_codes.append(seg.get(4))
     elif state.current is not None:
         state.current.segment(seg)
 

@@ -227,8 +227,8 @@ SHARED = {
     "badx12_837P_X222A1_commercial-health-insurance.edi": (
         "837P", "005010X222A1", 1, 1, "100.00", ["ICD9"],
     ),
-    "imsweb_277CA_X214_accepted.txt": ("277CA", "005010X214", 1, 0, None, []),
-    "imsweb_277CA_X214_rejected.txt": ("277CA", "005010X214", 1, 0, None, []),
+    "imsweb_277CA_X214_accepted.txt": ("277CA", "005010X214", 1, 1, None, []),
+    "imsweb_277CA_X214_rejected.txt": ("277CA", "005010X214", 1, 1, None, []),
     "imsweb_837I_X223A2_x223-test.txt": (
         "837I", "005010X223A2", 1, 1, "500.00",
         ["LAYOUT", "LAYOUT", "CLM02-SUM", "ICD9", "SE-COUNT"],
@@ -236,7 +236,7 @@ SHARED = {
     "imsweb_999_X231A1_accepted.txt": ("999", "005010X231A1", 1, 0, None, ["IEA-CONTROL"]),
     "imsweb_999_X231A1_rejected.txt": ("999", "005010X231A1", 1, 0, None, []),
     "inteligenz_835_4010env_reversals_Example1.txt": (
-        "835", "5010", 1, 10, None, ["LAYOUT", "LAYOUT", "VERSION"],
+        "835", "5010", 1, 10, None, ["LAYOUT", "LAYOUT", "VERSION", "835"],
     ),
     "inteligenz_835_X221A1_ExampleFromNth.txt": (
         "835", "005010X221A1", 3, 56, None, ["LAYOUT", "LAYOUT"],
@@ -255,7 +255,8 @@ def test_shared_samples(x12_samples: Path, sample: str) -> None:
     assert (summary["kind"], summary["version"]) == (kind, version)
     assert (summary["transactions"], summary["claims"]) == (transactions, claims)
     assert summary["charge_total"] == total
-    assert [p["code"] for p in summary["problems"]] == problem_codes
+    codes = [p["code"] for p in summary["problems"]]
+    assert [c for c in codes if not c.startswith("UNBALANCED-")] == problem_codes
 
 
 def test_the_many_claims_sample(x12_samples: Path) -> None:
@@ -264,3 +265,71 @@ def test_the_many_claims_sample(x12_samples: Path) -> None:
     assert summary.charge_total == Decimal("410000")  # 820 CLM02s of 500
     counted = {code: codes(summary).count(code) for code in set(codes(summary))}
     assert counted == {"LAYOUT": 1, "SE-COUNT": 1, "ICD9": 820, "CLM02-SUM": 820}
+
+
+# -- 835 (issue 5): totals, balance and problems naming the claim ------------------------------
+
+GOLDEN_835 = Path(__file__).parent / "golden"
+
+
+def test_an_835_that_balances() -> None:
+    summary = inspect_file(GOLDEN_835 / "835_reversal_plb.835")
+    assert summary.as_json() == {
+        "kind": "835",
+        "version": "005010X221A1",
+        "transactions": 1,
+        "claims": 3,
+        "charge_total": None,
+        "payment_total": "77.50",
+        "claim_paid_total": "110.00",
+        "plb_total": "32.50",
+        "balanced": True,
+        "problems": [],
+    }
+
+
+def test_an_835_claim_that_does_not_balance_is_named() -> None:
+    text = (GOLDEN_835 / "835_paid_partial_denial.835").read_text()
+    text = text.replace("CLP*PART1*1*500*300*", "CLP*PART1*1*500*290*")
+    summary = inspect_file(text)
+    assert summary.balanced is False and summary.claim_paid_total == Decimal("440")
+    assert summary.payment_total == Decimal("450") and summary.plb_total == Decimal(0)
+    assert [(p.code, p.segment, p.segment_id) for p in summary.problems] == [
+        ("UNBALANCED-TRANSACTION", 4, "BPR"),
+        ("UNBALANCED-CLAIM", 30, "CLP"),
+    ]
+    assert summary.problems[1].message == ("claim PART1: CLP03 - all CAS = 300.00, CLP04 is 290.00")
+    assert "DOE" not in json.dumps(summary.as_json())
+
+
+def test_an_835_that_cannot_be_read_names_the_element() -> None:
+    text = (GOLDEN_835 / "835_paid_partial_denial.835").read_text()
+    summary = inspect_file(text.replace("CLP*DENY1*4*", "CLP*DENY1*9*"))
+    [problem] = summary.problems
+    assert (problem.code, problem.segment, problem.element) == ("835", 46, "CLP02")
+    assert summary.balanced is False
+
+
+def test_example_from_nth_does_not_balance_and_says_where(x12_samples: Path) -> None:
+    summary = inspect_file(x12_samples / "inteligenz_835_X221A1_ExampleFromNth.txt")
+    assert summary.balanced is False
+    assert (summary.payment_total, summary.claim_paid_total) == (
+        Decimal("11482.11"),
+        Decimal("7327.04"),
+    )
+    codes = [p.code for p in summary.problems]
+    assert codes.count("UNBALANCED-TRANSACTION") == 3
+    assert (codes.count("UNBALANCED-CLAIM"), codes.count("UNBALANCED-LINE")) == (51, 50)
+    first_claim = next(p for p in summary.problems if p.code == "UNBALANCED-CLAIM")
+    assert first_claim.segment == 18 and first_claim.message.startswith("claim 9999999999-999:")
+
+
+def test_the_835_samples_that_balance(x12_samples: Path) -> None:
+    for name, plb in (
+        ("badx12_835_X221A1_multiple-claims-single-check.edi", "0.00"),
+        ("lfh_medicare-part-a.835", "-1.27"),
+        ("lfh_secondary-payment.835", "0.00"),
+    ):
+        summary = inspect_file(x12_samples / name).as_json()
+        assert summary["balanced"] is True, name
+        assert summary["plb_total"] == plb
