@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Generic, TextIO, TypeVar
 
 from edi.x12 import Segment, X12Error
 
 _TRAILERS = {"ISA": "IEA", "GS": "GE", "ST": "SE"}
 _NAMES = {"ISA": "interchange", "GS": "functional group", "ST": "transaction set"}
+_R = TypeVar("_R")  # what a reader gives: one result a transaction set (or a group, a TA1)
+_T = TypeVar("_T")  # what a reader keeps of the open transaction set
+# Trailer control numbers (GE02, IEA02) that differ from their header: the acknowledgment
+# readers keep these as warnings of the interchange, since the content is complete and counted.
+TRAILER_CONTROLS = frozenset({"GE-CONTROL", "IEA-CONTROL"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,3 +222,216 @@ def _same_control(trailer: str, header: str) -> bool:
     if trailer.isdigit() and header.isdigit():
         return int(trailer) == int(header)
     return trailer.strip() == header.strip()
+
+
+def source_name(data: str | bytes | Path | TextIO, name: str | None) -> str | None:
+    """The file name an X12Error gives: `name`, else the path read, else none."""
+    return name if name is not None else (str(data) if isinstance(data, Path) else None)
+
+
+class EnvelopeWalker(Generic[_R, _T]):
+    """The skeleton every X12 reader shares: ISA/GS/ST/SE/GE/IEA dispatch with the checker.
+
+    feed() runs the EnvelopeChecker (faults raise, except codes in `tolerated`, which become
+    warnings of the interchange), keeps the open ISA and GS, refuses a GS or ST the reader
+    does not read (check_group, check_transaction), and calls the hooks a reader implements:
+    start_group, start_transaction (which sets `st`), end_transaction (which clears it),
+    end_group, body (a segment while `st` is set) and outside (any other segment, such as
+    TA1). Results go in `done`; at IEA the interchange's warnings go to its results through
+    warned().
+    """
+
+    tolerated: frozenset[str] = frozenset()  # Finding codes kept as warnings, not raised
+    functional_id = ""  # GS01 expected; none: groups are not checked (TA1)
+    group_name = ""  # what a GS01 other than functional_id is not, as "... group"
+    versions: tuple[str, ...] = ()  # GS08 accepted
+    version_message = ""  # GS08 fault; {found} is GS08 (or "no version"), {versions} the list
+    transaction_name = ""  # what an ST01 other than transaction_id is not
+    transaction_id = ""  # ST01 expected; none: transaction sets are not checked (TA1)
+
+    def __init__(self, source: str | None, component: str) -> None:
+        self.source = source
+        self.component = component
+        self.checker = EnvelopeChecker()
+        self.isa: Segment | None = None
+        self.gs: Segment | None = None
+        self.st: _T | None = None
+        self.done: list[_R] = []
+        self.interchange_start = 0  # index in done of the first result of the open interchange
+        self.warnings: list[str] = []
+
+    def read(self, segments: Iterable[Segment], nothing: str) -> list[_R]:
+        """Feed every segment; X12Error(nothing) when the file gave no result."""
+        for seg in segments:
+            self.feed(seg)
+        self.checker.finish(self.source)
+        if not self.done:
+            raise X12Error(nothing, source=self.source)
+        return self.done
+
+    def error(self, seg: Segment, message: str, element: int | None = None) -> X12Error:
+        return X12Error(
+            message, source=self.source, segment=seg.position, segment_id=seg.id, element=element
+        )
+
+    # -- the dispatch --------------------------------------------------------------------------
+
+    def feed(self, seg: Segment) -> None:
+        for finding in self.checker.feed(seg):
+            if finding.code not in self.tolerated:
+                raise finding.error(self.source)
+            self.warn(f"segment {finding.segment}: {finding.text}")
+        sid = seg.id
+        if sid == "ISA":
+            self.isa = seg
+            self.interchange_start = len(self.done)
+            self.warnings = []
+        elif sid == "GS":
+            self.start_group(self.check_group(seg), seg)
+            self.gs = seg
+        elif sid == "ST":
+            self.check_transaction(seg)
+            self.start_transaction(seg)
+        elif sid == "SE":
+            self.end_transaction(seg)
+        elif sid == "GE":
+            self.end_group(seg)
+            self.gs = None
+        elif sid == "IEA":
+            self.end_interchange()
+        elif self.st is not None:
+            self.body(seg)
+        else:
+            self.outside(seg)  # TA1: the checker has judged where it stands
+
+    def warn(self, warning: str) -> None:
+        self.warnings.append(warning)
+
+    def end_interchange(self) -> None:
+        if self.warnings:
+            warnings = tuple(self.warnings)
+            for index in range(self.interchange_start, len(self.done)):
+                self.done[index] = self.warned(self.done[index], warnings)
+        self.isa = None
+        self.warnings = []
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def start_group(self, isa: Segment, gs: Segment) -> None:
+        pass
+
+    def start_transaction(self, seg: Segment) -> None:
+        pass
+
+    def end_transaction(self, se: Segment) -> None:
+        pass
+
+    def end_group(self, ge: Segment) -> None:
+        pass
+
+    def body(self, seg: Segment) -> None:
+        pass
+
+    def outside(self, seg: Segment) -> None:
+        pass
+
+    def warned(self, result: _R, warnings: tuple[str, ...]) -> _R:
+        raise NotImplementedError  # only readers with tolerated codes have warnings
+
+    # -- the envelope --------------------------------------------------------------------------
+
+    def check_group(self, gs: Segment) -> Segment:
+        """Refuse a GS of another functional identifier or version; the open ISA."""
+        isa = self.isa
+        assert isa is not None  # the checker refuses a GS outside an interchange
+        if not self.functional_id:
+            return isa
+        if gs.get(1) != self.functional_id:
+            raise self.error(gs, f"not a {self.group_name} ({self.functional_id} expected)", 1)
+        if gs.get(8) not in self.versions:
+            found = gs.get(8) or "no version"
+            versions = ", ".join(self.versions)
+            raise self.error(gs, self.version_message.format(found=found, versions=versions), 8)
+        return isa
+
+    def check_transaction(self, st: Segment) -> None:
+        """Refuse an ST of another transaction set, or of a version other than its group's."""
+        gs = self.gs
+        assert gs is not None  # the checker refuses an ST outside a group
+        if not self.transaction_id:
+            return
+        if st.get(1) != self.transaction_id:
+            raise self.error(st, f"not {self.transaction_name}", 1)
+        if st.get(3) and st.get(3) != gs.get(8):
+            raise self.error(st, f"differs from GS08 of the group at segment {gs.position}", 3)
+
+    def group_header(
+        self, isa: Segment, gs: Segment, control: Callable[[Segment, int], int] | None = None
+    ) -> tuple[str, str, str, str, str, str, int, int]:
+        """ISA05-08 (IDs trimmed) and GS02-03, who sent the group and to whom, then the control
+        numbers ISA13 and GS06 as read by `control` (number() unless given)."""
+        read = self.number if control is None else control
+        return (
+            isa.get(5),
+            isa.get(6).strip(),
+            isa.get(7),
+            isa.get(8).strip(),
+            gs.get(2),
+            gs.get(3),
+            read(isa, 13),
+            read(gs, 6),
+        )
+
+    # -- values --------------------------------------------------------------------------------
+
+    def required(self, seg: Segment, index: int) -> str:
+        value = seg.get(index)
+        if not value:
+            raise self.error(seg, "required", index)
+        return value
+
+    def number(self, seg: Segment, index: int, text: str | None = None) -> int:
+        value = (seg.get(index) if text is None else text).strip()
+        if not value:
+            raise self.error(seg, "required", index)
+        if not value.isdigit():
+            raise self.error(seg, "not a number", index)
+        return int(value)
+
+    def day(self, seg: Segment, index: int, text: str | None = None) -> date:
+        value = seg.get(index) if text is None else text
+        try:
+            if len(value) != 8 or not value.isdigit():
+                raise ValueError
+            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        except ValueError:
+            raise self.error(seg, "not a date (CCYYMMDD)", index) from None
+
+    def period(self, seg: Segment) -> tuple[date, date | None]:
+        """DTP02/DTP03 as (from, to): D8 gives no `to`, RD8 gives both."""
+        qualifier, value = seg.get(2), seg.get(3)
+        if qualifier == "D8":
+            return self.day(seg, 3), None
+        if qualifier == "RD8":
+            start, sep, end = value.partition("-")
+            if not sep:
+                raise self.error(seg, "not a date range (CCYYMMDD-CCYYMMDD)", 3)
+            return self.day(seg, 3, start), self.day(seg, 3, end)
+        raise self.error(seg, "date format must be D8 or RD8", 2)
+
+    def moment(
+        self, seg: Segment, day_index: int, clock_index: int, *, drop_bad_seconds: bool = True
+    ) -> datetime:
+        """A CCYYMMDD date and HHMM[SS] time. Seconds are optional, and some senders fill them
+        with nonsense (a public sample has GS05 102497) that says nothing we use: seconds of 60
+        or more are dropped, or refused when drop_bad_seconds is false."""
+        day, clock = self.day(seg, day_index), seg.get(clock_index)
+        if len(clock) < 4 or not clock.isdigit():
+            raise self.error(seg, "not a time (HHMM)", clock_index)
+        seconds = 0
+        if len(clock) >= 6 and (clock[4:6] < "60" or not drop_bad_seconds):
+            seconds = int(clock[4:6])
+        try:
+            return datetime(day.year, day.month, day.day, int(clock[:2]), int(clock[2:4]), seconds)
+        except ValueError:
+            raise self.error(seg, "not a time (HHMM)", clock_index) from None

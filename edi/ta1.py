@@ -13,10 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from edi.envelope import EnvelopeChecker
+from edi.envelope import TRAILER_CONTROLS, EnvelopeWalker, source_name
 from edi.x12 import Segment, X12Error, read_segments
-
-_TOLERATED = frozenset({"GE-CONTROL", "IEA-CONTROL"})  # as in the 999 reader
 
 
 class AcknowledgmentCode(enum.StrEnum):
@@ -101,33 +99,26 @@ def read_ta1(
     data: str | bytes | Path | TextIO, *, name: str | None = None
 ) -> list[InterchangeAcknowledgment]:
     """The TA1 segments of a file, in order; X12Error names any fault."""
-    source = name if name is not None else (str(data) if isinstance(data, Path) else None)
     segments = read_segments(data, name=name)
-    checker = EnvelopeChecker()
-    found: list[InterchangeAcknowledgment] = []
-    isa: Segment | None = None
-    first = 0  # index in found of the first TA1 of the open interchange
-    for seg in segments:
-        for finding in checker.feed(seg):
-            if finding.code not in _TOLERATED:
-                raise finding.error(source)
-            warning = f"segment {finding.segment}: {finding.text}"
-            for index in range(first, len(found)):
-                ack = found[index]
-                found[index] = _with_warning(ack, warning)
-        if seg.id == "ISA":
-            isa, first = seg, len(found)
-        elif seg.id == "TA1":
-            assert isa is not None  # the checker refuses a TA1 outside an interchange
-            found.append(_ta1(seg, isa, source))
-    checker.finish(source)
-    if not found:
-        raise X12Error("no TA1 segment in the file", source=source)
-    return found
+    reader = _Reader(source_name(data, name), segments.delimiters.component)
+    return reader.read(segments, "no TA1 segment in the file")
 
 
-def _with_warning(ack: InterchangeAcknowledgment, warning: str) -> InterchangeAcknowledgment:
-    return replace(ack, warnings=(*ack.warnings, warning))
+class _Reader(EnvelopeWalker[InterchangeAcknowledgment, None]):
+    """Reads the TA1 segments of each interchange and leaves its groups to their readers."""
+
+    tolerated = TRAILER_CONTROLS  # as in the 999 reader
+
+    def warn(self, warning: str) -> None:
+        """At once, to the TA1 segments of the open interchange read so far."""
+        for index in range(self.interchange_start, len(self.done)):
+            ack = self.done[index]
+            self.done[index] = replace(ack, warnings=(*ack.warnings, warning))
+
+    def outside(self, seg: Segment) -> None:
+        if seg.id == "TA1":
+            assert self.isa is not None  # the checker refuses a TA1 outside an interchange
+            self.done.append(_ta1(seg, self.isa, self.source))
 
 
 def _ta1(seg: Segment, isa: Segment, source: str | None) -> InterchangeAcknowledgment:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from edi.envelope import EnvelopeChecker
-from edi.x12 import Segment, X12Error, read_segments
+from edi.envelope import TRAILER_CONTROLS, EnvelopeWalker, source_name
+from edi.x12 import Segment, read_segments
 from edi.x277ca.models import (
     VERSION,
     Category,
@@ -33,7 +33,6 @@ from edi.x277ca.models import (
     StatusCode,
 )
 
-_TOLERATED = frozenset({"GE-CONTROL", "IEA-CONTROL"})
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)\Z")
 # HL03 level codes: 20 information source, 21 receiver, 19 provider, PT patient (the claim).
 _LOOPS = {"20": "2000A", "21": "2000B", "19": "2000C", "PT": "2000D"}
@@ -47,15 +46,9 @@ def read_277ca(
     data: str | bytes | Path | TextIO, *, name: str | None = None
 ) -> list[ClaimAcknowledgment]:
     """The 277CA transaction sets of a file, in order; X12Error names any fault."""
-    source = name if name is not None else (str(data) if isinstance(data, Path) else None)
     segments = read_segments(data, name=name)
-    parser = _Parser(source, segments.delimiters.component)
-    for seg in segments:
-        parser.feed(seg)
-    parser.checker.finish(source)
-    if not parser.done:
-        raise X12Error("no 277CA transaction set in the file", source=source)
-    return parser.done
+    parser = _Parser(source_name(data, name), segments.delimiters.component)
+    return parser.read(segments, "no 277CA transaction set in the file")
 
 
 @dataclass(slots=True)
@@ -93,81 +86,27 @@ class _ST:
     line: _Line | None = None
 
 
-class _Parser:
+class _Parser(EnvelopeWalker[ClaimAcknowledgment, _ST]):
     """Follows the 277CA hierarchy segment by segment and builds the value objects."""
 
-    def __init__(self, source: str | None, component: str) -> None:
-        self.source = source
-        self.component = component
-        self.checker = EnvelopeChecker()
-        self.isa: Segment | None = None
-        self.gs: Segment | None = None
-        self.envelope: Envelope | None = None
-        self.st: _ST | None = None
-        self.done: list[ClaimAcknowledgment] = []
-        self.interchange_start = 0
-        self.warnings: list[str] = []
+    tolerated = TRAILER_CONTROLS
+    functional_id = "HN"
+    group_name = "health care claim status group"
+    versions = (VERSION,)
+    version_message = "not the 277CA version we read ({versions})"
+    transaction_name = "a 277 transaction set"
+    transaction_id = "277"
 
-    def error(self, seg: Segment, message: str, element: int | None = None) -> X12Error:
-        return X12Error(
-            message, source=self.source, segment=seg.position, segment_id=seg.id, element=element
-        )
+    envelope: Envelope | None = None  # of the open group
 
     # -- envelope ----------------------------------------------------------------------------
 
-    def feed(self, seg: Segment) -> None:
-        for finding in self.checker.feed(seg):
-            if finding.code not in _TOLERATED:
-                raise finding.error(self.source)
-            self.warnings.append(f"segment {finding.segment}: {finding.text}")
-        sid = seg.id
-        if sid == "ISA":
-            self.isa = seg
-            self.interchange_start = len(self.done)
-            self.warnings = []
-        elif sid == "GS":
-            self.start_group(seg)
-        elif sid == "ST":
-            self.start_transaction(seg)
-        elif sid == "SE":
-            self.end_transaction(seg)
-        elif sid == "GE":
-            self.gs = None
-        elif sid == "IEA":
-            self.end_interchange()
-        elif self.st is None:
-            return  # TA1: the checker has judged where it stands
-        else:
-            self.body(seg)
-
-    def start_group(self, seg: Segment) -> None:
-        isa = self.isa
-        assert isa is not None  # the checker refuses a GS outside an interchange
-        if seg.get(1) != "HN":
-            raise self.error(seg, "not a health care claim status group (HN expected)", 1)
-        if seg.get(8) != VERSION:
-            raise self.error(seg, "not the 277CA version we read (005010X214)", 8)
-        self.gs = seg
+    def start_group(self, isa: Segment, gs: Segment) -> None:
         self.envelope = Envelope(
-            isa.get(5),
-            isa.get(6).strip(),
-            isa.get(7),
-            isa.get(8).strip(),
-            seg.get(2),
-            seg.get(3),
-            self.number(isa, 13),
-            self.number(seg, 6),
-            self.moment(seg, 4, 5),
-            isa.get(15) == "T",
+            *self.group_header(isa, gs), self.moment(gs, 4, 5), isa.get(15) == "T"
         )
 
     def start_transaction(self, seg: Segment) -> None:
-        gs = self.gs
-        assert gs is not None  # the checker refuses an ST outside a group
-        if seg.get(1) != "277":
-            raise self.error(seg, "not a 277 transaction set", 1)
-        if seg.get(3) and seg.get(3) != gs.get(8):
-            raise self.error(seg, f"differs from GS08 of the group at segment {gs.position}", 3)
         self.st = _ST(seg)
 
     def end_transaction(self, se: Segment) -> None:
@@ -191,14 +130,8 @@ class _Parser:
             )
         )
 
-    def end_interchange(self) -> None:
-        if self.warnings:
-            for index in range(self.interchange_start, len(self.done)):
-                ack = self.done[index]
-                envelope = replace(ack.envelope, warnings=tuple(self.warnings))
-                self.done[index] = replace(ack, envelope=envelope)
-        self.isa = None
-        self.warnings = []
+    def warned(self, result: ClaimAcknowledgment, warnings: tuple[str, ...]) -> ClaimAcknowledgment:
+        return replace(result, envelope=replace(result.envelope, warnings=warnings))
 
     # -- the hierarchy -----------------------------------------------------------------------
 
@@ -417,18 +350,6 @@ class _Parser:
             raise self.error(seg, "status code (component 2) required", index)
         return StatusCode(known, code, entity or None)
 
-    def required(self, seg: Segment, index: int) -> str:
-        value = seg.get(index)
-        if not value:
-            raise self.error(seg, "required", index)
-        return value
-
-    def number(self, seg: Segment, index: int) -> int:
-        value = seg.get(index).strip()
-        if not value.isdigit():
-            raise self.error(seg, "required" if not value else "not a number", index)
-        return int(value)
-
     def count(self, seg: Segment, index: int) -> int:
         value = self.required(seg, index)
         if not _NUMBER.match(value) or Decimal(value) != int(Decimal(value)):
@@ -445,35 +366,3 @@ class _Parser:
         if -exponent > 2 and number != number.quantize(Decimal("0.01")):
             raise self.error(seg, "more than 2 decimal places", index)
         return int(number.scaleb(2))
-
-    def day(self, seg: Segment, index: int, text: str | None = None) -> date:
-        value = seg.get(index) if text is None else text
-        try:
-            if len(value) != 8 or not value.isdigit():
-                raise ValueError
-            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
-        except ValueError:
-            raise self.error(seg, "not a date (CCYYMMDD)", index) from None
-
-    def period(self, seg: Segment) -> tuple[date, date | None]:
-        """DTP02/DTP03 as (from, to): D8 gives no `to`, RD8 gives both."""
-        qualifier, value = seg.get(2), seg.get(3)
-        if qualifier == "D8":
-            return self.day(seg, 3), None
-        if qualifier == "RD8":
-            start, sep, end = value.partition("-")
-            if not sep:
-                raise self.error(seg, "not a date range (CCYYMMDD-CCYYMMDD)", 3)
-            return self.day(seg, 3, start), self.day(seg, 3, end)
-        raise self.error(seg, "date format must be D8 or RD8", 2)
-
-    def moment(self, seg: Segment, day_index: int, clock_index: int) -> datetime:
-        day, clock = self.day(seg, day_index), seg.get(clock_index)
-        if len(clock) < 4 or not clock.isdigit():
-            raise self.error(seg, "not a time (HHMM)", clock_index)
-        # Seconds are optional and sometimes nonsense; they say nothing we use: dropped then.
-        seconds = int(clock[4:6]) if len(clock) >= 6 and clock[4:6] < "60" else 0
-        try:
-            return datetime(day.year, day.month, day.day, int(clock[:2]), int(clock[2:4]), seconds)
-        except ValueError:
-            raise self.error(seg, "not a time (HHMM)", clock_index) from None

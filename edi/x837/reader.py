@@ -27,8 +27,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from edi.envelope import EnvelopeChecker
-from edi.x12 import Segment, X12Error, read_segments
+from edi.envelope import EnvelopeWalker, source_name
+from edi.x12 import Segment, read_segments
 from edi.x837.models import (
     Address,
     Batch,
@@ -104,15 +104,9 @@ _NM1_ORGANIZATION = frozenset({1, 2, 3, 8, 9})
 
 def read_837(data: str | bytes | Path | TextIO, *, name: str | None = None) -> list[Batch]:
     """The batches of an 837P or 837I file (one per GS group); X12Error names any fault."""
-    source = name if name is not None else (str(data) if isinstance(data, Path) else None)
     segments = read_segments(data, name=name)
-    parser = _Parser(source, segments.delimiters.component)
-    for seg in segments:
-        parser.feed(seg)
-    parser.checker.finish(source)
-    if not parser.batches:
-        raise X12Error("no 837 transaction set in the file", source=source)
-    return parser.batches
+    parser = _Parser(source_name(data, name), segments.delimiters.component)
+    return parser.read(segments, "no 837 transaction set in the file")
 
 
 @dataclass(slots=True)
@@ -214,17 +208,19 @@ class _Group:
     transactions: list[_Transaction] = field(default_factory=list)
 
 
-class _Parser:
+class _Parser(EnvelopeWalker[Batch, _Transaction]):
     """Follows loops segment by segment and builds the value objects."""
 
+    functional_id = "HC"
+    group_name = "health care claim group"
+    versions = tuple(KINDS)
+    version_message = "{found}: not an 837 version we read ({versions})"
+    transaction_name = "an 837 transaction set"
+    transaction_id = "837"
+
     def __init__(self, source: str | None, component: str) -> None:
-        self.source = source
-        self.component = component
-        self.checker = EnvelopeChecker()
-        self.batches: list[Batch] = []
-        self.isa: Segment | None = None
+        super().__init__(source, component)
         self.group: _Group | None = None
-        self.tx: _Transaction | None = None
         self.kind = Kind.PROFESSIONAL
         self.loop = "HEADER"
         self.hls: dict[str, _HL] = {}
@@ -237,19 +233,14 @@ class _Parser:
 
     # -- errors and skipping ---------------------------------------------------------------
 
-    def error(self, seg: Segment, message: str, element: int | None = None) -> X12Error:
-        return X12Error(
-            message, source=self.source, segment=seg.position, segment_id=seg.id, element=element
-        )
-
     def skip(self, seg: Segment, loop: str | None = None) -> None:
-        if self.tx is not None and seg.position not in self.skipped_positions:
+        if self.st is not None and seg.position not in self.skipped_positions:
             self.skipped_positions.add(seg.position)
-            self.tx.skipped.append(Skipped(seg.position, seg.id, loop or self.loop))
+            self.st.skipped.append(Skipped(seg.position, seg.id, loop or self.loop))
 
     def drop(self, seg: Segment, element: str) -> None:
-        if self.tx is not None:
-            self.tx.skipped.append(Skipped(seg.position, seg.id, self.loop, element))
+        if self.st is not None:
+            self.st.skipped.append(Skipped(seg.position, seg.id, self.loop, element))
 
     def extra(self, seg: Segment, kept: frozenset[int]) -> None:
         """Report every element with a value that the models do not carry."""
@@ -281,27 +272,6 @@ class _Parser:
             raise self.error(seg, f"more than {places} decimal places", index)
         return int(number.scaleb(places))
 
-    def day(self, seg: Segment, index: int, text: str | None = None) -> date:
-        value = seg.get(index) if text is None else text
-        try:
-            if len(value) != 8 or not value.isdigit():
-                raise ValueError
-            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
-        except ValueError:
-            raise self.error(seg, "not a date (CCYYMMDD)", index) from None
-
-    def period(self, seg: Segment) -> tuple[date, date | None]:
-        """DTP02/DTP03 as (from, to): D8 gives no `to`, RD8 gives both."""
-        qualifier, value = seg.get(2), seg.get(3)
-        if qualifier == "D8":
-            return self.day(seg, 3), None
-        if qualifier == "RD8":
-            start, sep, end = value.partition("-")
-            if not sep:
-                raise self.error(seg, "not a date range (CCYYMMDD-CCYYMMDD)", 3)
-            return self.day(seg, 3, start), self.day(seg, 3, end)
-        raise self.error(seg, "date format must be D8 or RD8", 2)
-
     def person(self, seg: Segment) -> Person:
         if seg.get(2) == "2":
             self.extra(seg, _NM1_ORGANIZATION)
@@ -317,25 +287,9 @@ class _Parser:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def feed(self, seg: Segment) -> None:
-        for finding in self.checker.feed(seg):
-            raise finding.error(self.source)
+    def body(self, seg: Segment) -> None:
         sid = seg.id
-        if sid == "ISA":
-            self.isa = seg
-        elif sid == "GS":
-            self.start_group(seg)
-        elif sid == "ST":
-            self.start_transaction(seg)
-        elif sid == "SE":
-            self.end_transaction()
-        elif sid == "GE":
-            self.end_group()
-        elif sid == "IEA":
-            self.isa = None
-        elif self.tx is None:
-            return  # TA1 and the like: the checker has already judged where they stand
-        elif sid == "BHT":
+        if sid == "BHT":
             self.bht(seg)
         elif sid == "HL":
             self.start_hl(seg)
@@ -350,29 +304,12 @@ class _Parser:
         else:
             self.other(seg)
 
-    def start_group(self, seg: Segment) -> None:
-        isa = self.isa
-        assert isa is not None  # the checker refuses a GS outside an interchange
-        if seg.get(1) != "HC":
-            raise self.error(seg, "not a health care claim group (HC expected)", 1)
-        kind = KINDS.get(seg.get(8))
-        if kind is None:
-            raise self.error(
-                seg,
-                f"{seg.get(8) or 'no version'}: not an 837 version we read ({', '.join(KINDS)})",
-                8,
-            )
+    def start_group(self, isa: Segment, seg: Segment) -> None:
+        kind = KINDS[seg.get(8)]
         envelope = Envelope(
-            isa.get(5),
-            isa.get(6).strip(),
-            isa.get(7),
-            isa.get(8).strip(),
-            seg.get(2),
-            seg.get(3),
-            self.control(isa, 13),
-            self.control(seg, 6),
+            *self.group_header(isa, seg, self.control),
             isa.get(15),
-            self.created_at(seg),
+            self.moment(seg, 4, 5, drop_bad_seconds=False),
             isa.get(14) == "1",
         )
         self.kind = kind
@@ -384,27 +321,8 @@ class _Parser:
             raise self.error(seg, "control number is not a number", index)
         return int(value)
 
-    def created_at(self, gs: Segment) -> datetime:
-        day = self.day(gs, 4)
-        clock = gs.get(5)
-        if len(clock) < 4 or not clock.isdigit():
-            raise self.error(gs, "not a time (HHMM)", 5)
-        try:
-            seconds = int(clock[4:6]) if len(clock) >= 6 else 0
-            return datetime(day.year, day.month, day.day, int(clock[:2]), int(clock[2:4]), seconds)
-        except ValueError:
-            raise self.error(gs, "not a time (HHMM)", 5) from None
-
     def start_transaction(self, seg: Segment) -> None:
-        group = self.group
-        assert group is not None  # the checker refuses an ST outside a group
-        if seg.get(1) != "837":
-            raise self.error(seg, "not an 837 transaction set", 1)
-        if seg.get(3) and seg.get(3) != group.gs.get(8):
-            raise self.error(
-                seg, f"differs from GS08 of the group at segment {group.gs.position}", 3
-            )
-        self.tx = _Transaction(seg, self.control(seg, 2))
+        self.st = _Transaction(seg, self.control(seg, 2))
         self.loop = "HEADER"
         self.hls = {}
         self.hl = None
@@ -412,8 +330,8 @@ class _Parser:
         self.line = None
         self.provider = None
 
-    def end_transaction(self) -> None:
-        tx, group = self.tx, self.group
+    def end_transaction(self, se: Segment) -> None:
+        tx, group = self.st, self.group
         assert tx is not None and group is not None
         self.end_claim()
         if tx.submitter is None:
@@ -423,23 +341,23 @@ class _Parser:
         if not tx.claims:
             raise self.error(tx.st, "no claims (CLM) in the transaction set")
         group.transactions.append(tx)
-        self.tx = None
+        self.st = None
 
-    def end_group(self) -> None:
+    def end_group(self, ge: Segment) -> None:
         group = self.group
         assert group is not None
         self.group = None
         run: list[_Transaction] = []
         for tx in group.transactions:
             if run and not _joins(run, tx):
-                self.batches.append(_batch(group, run))
+                self.done.append(_batch(group, run))
                 run = []
             run.append(tx)
         if run:
-            self.batches.append(_batch(group, run))
+            self.done.append(_batch(group, run))
 
     def bht(self, seg: Segment) -> None:
-        tx = self.tx
+        tx = self.st
         assert tx is not None
         if seg.get(6) != "CH":
             raise self.error(seg, "only chargeable claims (CH) are read", 6)
@@ -450,7 +368,7 @@ class _Parser:
     def nm1(self, seg: Segment) -> None:
         code = seg.get(1)
         region = self.region()
-        tx = self.tx
+        tx = self.st
         assert tx is not None
         self.provider = None
         if region == "header":
@@ -652,7 +570,7 @@ class _Parser:
             self.line_other(seg)
 
     def header_other(self, seg: Segment) -> None:
-        tx = self.tx
+        tx = self.st
         assert tx is not None
         if (
             seg.id == "PER"
@@ -852,7 +770,7 @@ class _Parser:
     # -- building the value objects ----------------------------------------------------------
 
     def end_claim(self) -> None:
-        parts, tx = self.claim, self.tx
+        parts, tx = self.claim, self.st
         if parts is None or tx is None:
             return
         self.claim = None

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from edi.envelope import EnvelopeChecker
+from edi.envelope import TRAILER_CONTROLS, EnvelopeWalker, source_name
 from edi.x12 import Segment, X12Error, read_segments
 from edi.x999.models import (
     VERSION,
@@ -33,7 +33,6 @@ from edi.x999.models import (
     TransactionResponse,
 )
 
-_TOLERATED = frozenset({"GE-CONTROL", "IEA-CONTROL"})
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -41,15 +40,9 @@ def read_999(
     data: str | bytes | Path | TextIO, *, name: str | None = None
 ) -> list[FunctionalAcknowledgment]:
     """The 999 transaction sets of a file, in order; X12Error names any fault."""
-    source = name if name is not None else (str(data) if isinstance(data, Path) else None)
     segments = read_segments(data, name=name)
-    parser = _Parser(source, segments.delimiters.component)
-    for seg in segments:
-        parser.feed(seg)
-    parser.checker.finish(source)
-    if not parser.done:
-        raise X12Error("no 999 transaction set in the file", source=source)
-    return parser.done
+    parser = _Parser(source_name(data, name), segments.delimiters.component)
+    return parser.read(segments, "no 999 transaction set in the file")
 
 
 @dataclass(slots=True)
@@ -79,81 +72,27 @@ class _ST:
     ak9: Segment | None = None
 
 
-class _Parser:
+class _Parser(EnvelopeWalker[FunctionalAcknowledgment, _ST]):
     """Follows the 999 loops segment by segment and builds the value objects."""
 
-    def __init__(self, source: str | None, component: str) -> None:
-        self.source = source
-        self.component = component
-        self.checker = EnvelopeChecker()
-        self.isa: Segment | None = None
-        self.gs: Segment | None = None
-        self.envelope: Envelope | None = None
-        self.st: _ST | None = None
-        self.done: list[FunctionalAcknowledgment] = []
-        self.interchange_start = 0  # index in done of the first 999 of the open interchange
-        self.warnings: list[str] = []
+    tolerated = TRAILER_CONTROLS
+    functional_id = "FA"
+    group_name = "functional acknowledgment group"
+    versions = (VERSION,)
+    version_message = "not the 999 version we read ({versions})"
+    transaction_name = "a 999 transaction set"
+    transaction_id = "999"
 
-    def error(self, seg: Segment, message: str, element: int | None = None) -> X12Error:
-        return X12Error(
-            message, source=self.source, segment=seg.position, segment_id=seg.id, element=element
-        )
+    envelope: Envelope | None = None  # of the open group
 
     # -- envelope ----------------------------------------------------------------------------
 
-    def feed(self, seg: Segment) -> None:
-        for finding in self.checker.feed(seg):
-            if finding.code not in _TOLERATED:
-                raise finding.error(self.source)
-            self.warnings.append(f"segment {finding.segment}: {finding.text}")
-        sid = seg.id
-        if sid == "ISA":
-            self.isa = seg
-            self.interchange_start = len(self.done)
-            self.warnings = []
-        elif sid == "GS":
-            self.start_group(seg)
-        elif sid == "ST":
-            self.start_transaction(seg)
-        elif sid == "SE":
-            self.end_transaction(seg)
-        elif sid == "GE":
-            self.gs = None
-        elif sid == "IEA":
-            self.end_interchange()
-        elif self.st is None:
-            return  # TA1: the checker has judged where it stands
-        else:
-            self.body(seg)
-
-    def start_group(self, seg: Segment) -> None:
-        isa = self.isa
-        assert isa is not None  # the checker refuses a GS outside an interchange
-        if seg.get(1) != "FA":
-            raise self.error(seg, "not a functional acknowledgment group (FA expected)", 1)
-        if seg.get(8) != VERSION:
-            raise self.error(seg, "not the 999 version we read (005010X231A1)", 8)
-        self.gs = seg
+    def start_group(self, isa: Segment, gs: Segment) -> None:
         self.envelope = Envelope(
-            isa.get(5),
-            isa.get(6).strip(),
-            isa.get(7),
-            isa.get(8).strip(),
-            seg.get(2),
-            seg.get(3),
-            self.number(isa, 13),
-            self.number(seg, 6),
-            self.created_at(seg),
-            isa.get(15) == "T",
+            *self.group_header(isa, gs), self.created_at(gs), isa.get(15) == "T"
         )
 
     def start_transaction(self, seg: Segment) -> None:
-        gs = self.gs
-        assert gs is not None  # the checker refuses an ST outside a group
-        if seg.get(1) != "999":
-            raise self.error(seg, "not a 999 transaction set", 1)
-        if seg.get(3) and seg.get(3) != gs.get(8):
-            raise self.error(seg, f"differs from GS08 of the group at segment {gs.position}", 3)
         self.st = _ST(seg)
 
     def end_transaction(self, se: Segment) -> None:
@@ -183,14 +122,10 @@ class _Parser:
             )
         )
 
-    def end_interchange(self) -> None:
-        if self.warnings:
-            for index in range(self.interchange_start, len(self.done)):
-                ack = self.done[index]
-                envelope = replace(ack.envelope, warnings=tuple(self.warnings))
-                self.done[index] = replace(ack, envelope=envelope)
-        self.isa = None
-        self.warnings = []
+    def warned(
+        self, result: FunctionalAcknowledgment, warnings: tuple[str, ...]
+    ) -> FunctionalAcknowledgment:
+        return replace(result, envelope=replace(result.envelope, warnings=warnings))
 
     # -- the transaction set -----------------------------------------------------------------
 
@@ -329,20 +264,6 @@ class _Parser:
 
     # -- values ------------------------------------------------------------------------------
 
-    def required(self, seg: Segment, index: int) -> str:
-        value = seg.get(index)
-        if not value:
-            raise self.error(seg, "required", index)
-        return value
-
-    def number(self, seg: Segment, index: int, text: str | None = None) -> int:
-        value = (seg.get(index) if text is None else text).strip()
-        if not value:
-            raise self.error(seg, "required", index)
-        if not value.isdigit():
-            raise self.error(seg, "not a number", index)
-        return int(value)
-
     def optional_number(self, seg: Segment, index: int, parts: list[str], at: int) -> int | None:
         value = parts[at] if at < len(parts) else ""
         return self.number(seg, index, value) if value else None
@@ -357,17 +278,9 @@ class _Parser:
             raise self.error(seg, _unknown(value, table), index) from None
 
     def created_at(self, gs: Segment) -> datetime:
-        day, clock = gs.get(4), gs.get(5)
         try:
-            if len(day) != 8 or not day.isdigit() or len(clock) < 4 or not clock.isdigit():
-                raise ValueError
-            # Seconds are optional; some senders fill them with nonsense (a public sample has
-            # GS05 102497), which says nothing about when the file was made: dropped.
-            seconds = int(clock[4:6]) if len(clock) >= 6 and clock[4:6] < "60" else 0
-            return datetime(
-                int(day[:4]), int(day[4:6]), int(day[6:]), int(clock[:2]), int(clock[2:4]), seconds
-            )
-        except ValueError:
+            return self.moment(gs, 4, 5)
+        except X12Error:
             raise self.error(gs, "not a date and time (CCYYMMDD, HHMM)", 4) from None
 
 
