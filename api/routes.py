@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -149,7 +150,7 @@ def list_accounts(practice: PracticeDep, session: SessionDep) -> list[AccountRea
 def check_ledger(session: SessionDep) -> CheckResult:
     """Whether every account's totals equal the sums of its entries."""
     problems = ledger.check(session)
-    return CheckResult(ok=not problems, imbalances=[p.__dict__ for p in problems])
+    return CheckResult(ok=not problems, imbalances=[asdict(p) for p in problems])
 
 
 def _summary(claim: Claim) -> ClaimSummary:

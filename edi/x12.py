@@ -8,7 +8,7 @@ warning. Memory stays flat: the input is read in chunks.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -242,9 +242,3 @@ def format_segment(elements: Sequence[Element], d: Delimiters) -> str:
         for value in elements
     ]
     return sep.join(parts).rstrip(sep) + d.segment
-
-
-def write_segments(segments: Iterable[Sequence[Element]], d: Delimiters, *, newline: bool) -> str:
-    """Segments joined into file text, optionally one per line."""
-    end = "\n" if newline else ""
-    return "".join(format_segment(s, d) + end for s in segments)

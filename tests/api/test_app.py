@@ -248,3 +248,28 @@ def test_openapi_describes_money_as_strings(client: TestClient) -> None:
     summary = schema["components"]["schemas"]["ClaimSummary"]["properties"]["total_charge"]
     kinds = {summary.get("type")} | {option.get("type") for option in summary.get("anyOf", [])}
     assert "string" in kinds
+
+
+def test_ledger_check_reports_the_accounts_that_differ(scratch_sqlite_url: str) -> None:
+    from sqlalchemy import text
+
+    from api.app import create_app
+    from claims import demo
+    from claims.db import make_engine, session_factory, transaction
+    from claims.schema import upgrade
+
+    engine = make_engine(scratch_sqlite_url)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as session:
+        demo.seed(session)
+        session.execute(
+            text("UPDATE ledger_accounts SET debits_posted_cents = debits_posted_cents + 1 "
+                 "WHERE key = 'gross_charges'")
+        )  # fmt: skip
+    engine.dispose()
+    with TestClient(create_app(scratch_sqlite_url)) as client:
+        body = client.get("/api/v1/ledger/check").json()
+    assert body["ok"] is False
+    (problem,) = body["imbalances"]
+    assert problem["key"] == "gross_charges"
+    assert problem["projected_debits"] == problem["entry_debits"] + 1
