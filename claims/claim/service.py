@@ -170,13 +170,38 @@ def run_command(
     session: Session, *, claim: Claim, command: Command, actor: str, reason: str | None = None
 ) -> Claim:
     """Apply a command the claim's state allows, or raise StateError saying why not."""
-    payer = session.get(Payer, claim.payer_id)
-    accepts = payer.accepts_replacement if payer is not None else True
-    target = check_command(claim.state, command, payer_accepts_replacement=accepts)
-    if command is Command.SUBMIT:  # before _record, whose flush then writes it too
-        claim.submitted_at = utcnow()
-    _record(session, claim, command.value, target, actor=actor, reason=reason)
+    run_command_many(session, claims=[claim], command=command, actor=actor, reason=reason)
     return claim
+
+
+def run_command_many(
+    session: Session,
+    *,
+    claims: Sequence[Claim],
+    command: Command,
+    actor: str,
+    reason: str | None = None,
+) -> None:
+    """Apply one command to many claims, all or none (StateError names the first refused),
+    with one flush: batches move thousands of claims at once."""
+    payer_ids = {claim.payer_id for claim in claims}
+    rows = session.execute(
+        select(Payer.id, Payer.accepts_replacement).where(Payer.id.in_(payer_ids))
+    )
+    accepts = {payer_id: takes_7_8 for payer_id, takes_7_8 in rows}
+    targets = [
+        check_command(
+            claim.state, command, payer_accepts_replacement=accepts.get(claim.payer_id, True)
+        )
+        for claim in claims
+    ]
+    now = utcnow()
+    for claim, target in zip(claims, targets, strict=True):
+        session.add(_transition(claim, command.value, target, actor=actor, reason=reason))
+        claim.state = target
+        if command is Command.SUBMIT:
+            claim.submitted_at = now
+    session.flush()
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,20 +273,37 @@ def _record(
     segment_position: int | None = None,
 ) -> None:
     session.add(
-        ClaimTransition(
-            claim_id=claim.id,
-            trigger=trigger,
-            from_state=claim.state,
-            to_state=to_state,
-            actor=actor,
-            reason=reason,
-            attention=attention,
-            source_file_id=source_file_id,
-            segment_position=segment_position,
+        _transition(
+            claim, trigger, to_state, actor=actor, reason=reason, attention=attention,
+            source_file_id=source_file_id, segment_position=segment_position,
         )
-    )
+    )  # fmt: skip
     claim.state = to_state
     session.flush()
+
+
+def _transition(
+    claim: Claim,
+    trigger: str,
+    to_state: ClaimState,
+    *,
+    actor: str,
+    reason: str | None,
+    attention: str | None = None,
+    source_file_id: int | None = None,
+    segment_position: int | None = None,
+) -> ClaimTransition:
+    return ClaimTransition(
+        claim_id=claim.id,
+        trigger=trigger,
+        from_state=claim.state,
+        to_state=to_state,
+        actor=actor,
+        reason=reason,
+        attention=attention,
+        source_file_id=source_file_id,
+        segment_position=segment_position,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,12 +248,10 @@ def record(
             "another run meanwhile; nothing was recorded, run submit again"
         )
     for claim in locked:
-        claim_service.run_command(
-            session, claim=claim, command=Command.SUBMIT, actor=actor,
-            reason=f"batch {batch.id}",
-        )  # fmt: skip
         claim.batch_id = batch.id
-    session.flush()
+    claim_service.run_command_many(
+        session, claims=locked, command=Command.SUBMIT, actor=actor, reason=f"batch {batch.id}"
+    )
     return batch
 
 
@@ -329,11 +327,10 @@ def print_paper(
             kind=FileKind.CMS1500, name=f"CMS1500-payer{payer.id}-{created_at:%Y%m%d%H%M%S}.pdf",
             actor=actor, status=FileStatus.SENT,
         )  # fmt: skip
-        for claim, _ in kept:
-            claim_service.run_command(
-                session, claim=claim, command=Command.SUBMIT, actor=actor,
-                reason=f"paper claim (CMS-1500), file {stored.id}",
-            )  # fmt: skip
+        claim_service.run_command_many(
+            session, claims=[c for c, _ in kept], command=Command.SUBMIT, actor=actor,
+            reason=f"paper claim (CMS-1500), file {stored.id}",
+        )  # fmt: skip
         total = sum(v.total_charge_cents for _, v in kept)
         out.append((PaperResult(payer.name, len(kept), total, stored.sha256, None), pdf))
     return out

@@ -427,3 +427,18 @@ def test_history_is_per_claim_and_oldest_first(
     _drive(session, one, C.SUBMIT)
     assert [t.trigger for t in service.history(session, one.id)] == ["created", "release", "submit"]
     assert [t.trigger for t in service.history(session, two.id)] == ["created", "hold"]
+
+
+def test_a_command_on_many_claims_is_all_or_none(session: Session, office: f.Office) -> None:
+    encounter = f.make_encounter(session, office.patient, office.billing)
+    ready = [_claim(session, office, encounter) for _ in range(2)]
+    for claim in ready:
+        service.run_command(session, claim=claim, command=C.RELEASE, actor=f.ACTOR)
+    draft = _claim(session, office, encounter)
+    with pytest.raises(StateError, match="that is draft"):
+        service.run_command_many(session, claims=[*ready, draft], command=C.SUBMIT, actor=f.ACTOR)
+    assert [c.state for c in ready] == [S.READY, S.READY]  # nothing moved
+    service.run_command_many(session, claims=ready, command=C.SUBMIT, actor=f.ACTOR)
+    assert [c.state for c in ready] == [S.SUBMITTED, S.SUBMITTED]
+    assert all(c.submitted_at is not None for c in ready)
+    assert [service.history(session, c.id)[-1].trigger for c in ready] == ["submit", "submit"]
