@@ -532,6 +532,56 @@ def import_command(
         raise typer.Exit(1)
 
 
+@app.command()
+def ingest(
+    files: list[Path] = typer.Argument(
+        ..., exists=True, dir_okay=False, help="835, 999, 277CA or TA1 files, in any order."
+    ),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Take in files that came back: each is recognised by its content, kept, and applied
+    (835s posted, acknowledgments applied to claims). Exit 1 when a file is rejected or a
+    transaction set is a conflict."""
+    from datetime import date
+
+    from claims.db import session_factory
+    from claims.schema import require_current
+    from remittance.ingest import ingest_file
+    from remittance.report import CONFLICT, REJECTED
+
+    engine = _engine()
+    require_current(engine)
+    factory = session_factory(engine)
+    reports = []
+    for path in files:
+        with factory() as session:
+            practice_id = _practice_id(session, practice)
+            session.rollback()  # ingest_file owns its transactions from here
+            reports.append(
+                ingest_file(
+                    session, practice_id=practice_id, content=path.read_bytes(),
+                    name=path.name, actor="cli", today=date.today(),
+                )
+            )  # fmt: skip
+    lines = []
+    for r in reports:
+        figures = r.as_json()
+        if r.error is not None:
+            lines.append(f"{r.name}: {r.kind} rejected: {r.error}")
+            continue
+        lines.append(
+            f"{r.name}: {r.kind} {r.status}: {figures['claims']} claims, {figures['matched']} "
+            f"matched, {figures['unmatched']} unmatched, {figures['posted']} posted, "
+            f"{figures['unapplied']} unapplied, {figures['denials']} denials"
+        )
+        lines += [f"  {e}" for e in figures["exceptions"]]
+    _emit({"files": [r.as_json() for r in reports]}, as_json, "\n".join(lines))
+    statuses = {t.status for r in reports for t in r.transactions} | {r.status for r in reports}
+    if statuses & {REJECTED, CONFLICT}:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `claims` console script."""
     try:

@@ -6,7 +6,7 @@ from claims.base import Base
 from claims.claim.models import Claim, ClaimLine, ClaimTransition
 from claims.codesets.models import CodeTable
 from claims.encounters.models import ChargeLine, Diagnosis, Encounter
-from claims.files.models import Batch, ControlCounter, StoredFile
+from claims.files.models import Batch, ControlCounter, InboundTransaction, StoredFile
 from claims.ledger.models import Account, Entry
 from claims.patients.models import Coverage, Patient
 from claims.practice.models import (
@@ -18,6 +18,7 @@ from claims.practice.models import (
     Provider,
     TradingPartner,
 )
+from claims.remittances.models import Deposit, Remittance
 from claims.rework.models import ReworkItem, ReworkNote
 
 __all__ = [
@@ -35,15 +36,18 @@ __all__ = [
     "CodeTable",
     "ControlCounter",
     "Coverage",
+    "Deposit",
     "Diagnosis",
     "Encounter",
     "Entry",
     "Facility",
+    "InboundTransaction",
     "PartnerPayerId",
     "Patient",
     "Payer",
     "Practice",
     "Provider",
+    "Remittance",
     "ReworkItem",
     "ReworkNote",
     "StoredFile",

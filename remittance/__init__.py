@@ -1,1 +1,1 @@
-"""Turning inbound 835s into adjudications, ledger postings and rework items."""
+"""Inbound files turned into postings: 835 matching and posting, acknowledgments, deposits."""

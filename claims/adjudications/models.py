@@ -30,7 +30,11 @@ class Adjudication(Base):
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07
     adjudicated_on: Mapped[date]  # DTM*405 or BPR16
     source_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"), index=True)
     segment_position: Mapped[int | None]
+    # How the remittance found the claim (CLP01, payer claim number, patient and service...)
+    # and, for a line, the line (REF*6R, procedure, SVC06, allocated from the claim).
+    match_rule: Mapped[str | None] = mapped_column(String(30))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("adjudications.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

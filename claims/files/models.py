@@ -62,6 +62,35 @@ class StoredFile(Base):
     processed_at: Mapped[datetime | None]
 
 
+class TransactionKind(enum.StrEnum):
+    """What an inbound transaction is (its idempotency key is unique per kind)."""
+
+    X835 = "835"
+    X999 = "999"
+    X277CA = "277CA"
+    EOB = "EOB"  # a paper EOB or check entered by a person
+
+
+class InboundTransaction(Base):
+    """One transaction set we received and applied (835, 999, 277CA, paper EOB), by its
+    idempotency key: the same key and content again is a duplicate, other content a conflict.
+
+    A transaction refused as malformed is not recorded, so it does not count as seen.
+    """
+
+    __tablename__ = "inbound_transactions"
+    __table_args__ = (UniqueConstraint("practice_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    kind: Mapped[TransactionKind] = mapped_column(str_enum(TransactionKind, "transaction_kind"))
+    key: Mapped[str] = mapped_column(String(200))  # 835: TRN03|TRN02|payee
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), index=True)
+    position: Mapped[int]  # of its ST in the file
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CounterKind(enum.StrEnum):
     """Which envelope control number a counter issues."""
 

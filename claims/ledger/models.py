@@ -114,6 +114,10 @@ class Entry(Base):
     external_id: Mapped[str | None] = mapped_column(String(120))  # caller's key: retries are safe
     # Why: the file and segment, the adjustment codes, or the person and reason.
     source_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    # The remittance whose posting made the entry (ERA clearing nets to zero per remittance)
+    # and the adjudication it applies, so that a reversal can undo exactly that posting.
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"), index=True)
+    adjudication_id: Mapped[int | None] = mapped_column(ForeignKey("adjudications.id"), index=True)
     segment_position: Mapped[int | None]
     group_code: Mapped[str | None] = mapped_column(String(2))
     reason_code: Mapped[str | None] = mapped_column(String(5))  # CARC or PLB reason

@@ -40,6 +40,8 @@ class Posting:
     deposit_date: date | None = None
     external_id: str | None = None
     source_file_id: int | None = None
+    remittance_id: int | None = None
+    adjudication_id: int | None = None
     segment_position: int | None = None
     group_code: str | None = None
     reason_code: str | None = None

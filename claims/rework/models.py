@@ -41,6 +41,11 @@ class ReworkItem(Base):
     practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     source_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    # For remittance problems: the payment and the CLP (or BPR) the item is about, and the
+    # claims a person is asked to choose from when matching found several or none for sure.
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"), index=True)
+    segment_position: Mapped[int | None]
+    suggested_claim_ids: Mapped[str | None] = mapped_column(String(200))  # "12,15"
     source: Mapped[Source] = mapped_column(str_enum(Source, "source"))
     category: Mapped[Category] = mapped_column(str_enum(Category, "category"))
     codes: Mapped[str] = mapped_column(String(200))  # edit ID, IK3/IK4, STC, CAS, RARC

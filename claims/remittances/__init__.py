@@ -1,0 +1,1 @@
+"""Received payments: ERAs and paper EOBs as posted, and bank deposits they reconcile to."""

@@ -1,0 +1,135 @@
+"""Taking in files that come back (835, 999, 277CA): recognise, keep, and apply each one.
+
+This is the unit of work for a file, like a job runner: it commits. The file is kept first
+(and committed) so that nothing received is ever lost, then it is read whole to refuse a
+malformed file before anything is applied, then each transaction set is applied and
+committed on its own, so a mixed file posts only its new transaction sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from claims.base import utcnow
+from claims.files.models import Direction, FileKind, FileStatus, StoredFile
+from claims.files.service import store_file
+from edi.inspect import kind_of
+from edi.x12 import X12Error, read_segments
+from remittance.report import REJECTED, FileReport
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A kept file and who takes it in, handed to the handler of its kind."""
+
+    practice_id: int
+    stored: StoredFile
+    content: bytes
+    name: str | None
+    actor: str
+    today: date
+
+
+# A handler reads the whole file first and raises X12Error before applying anything when it
+# is malformed; then it applies each transaction set and commits it, adding its report.
+Handler = Callable[[Session, Inbound, FileReport], None]
+
+_FILE_KINDS = {
+    "835": FileKind.X835,
+    "999": FileKind.X999,
+    "277CA": FileKind.X277CA,
+    "TA1": FileKind.TA1,
+}
+
+
+def detect_kind(content: bytes, *, name: str | None = None) -> str:
+    """835, 999, 277CA or TA1 from the file's own envelope (GS08 and ST01), never its name;
+    X12Error when it is not X12 or holds none of these."""
+    gs08 = ""
+    for seg in read_segments(content, name=name):
+        if seg.id == "TA1":
+            return "TA1"
+        if seg.id == "GS":
+            gs08 = seg.get(8)
+        elif seg.id == "ST":
+            kind = kind_of(seg.get(1), gs08)
+            if kind not in _FILE_KINDS:
+                raise X12Error(
+                    f"a {kind if kind != 'unknown' else seg.get(1)} transaction set: "
+                    "ingest takes 835, 999, 277CA and TA1 files",
+                    source=name, segment=seg.position, segment_id="ST",
+                )  # fmt: skip
+            return kind
+    raise X12Error("no transaction set (ST) or TA1 in the file", source=name)
+
+
+def _handler(kind: str) -> Handler:
+    # Imported here: each kind's module pulls in its reader only when a file of it arrives.
+    if kind == "835":
+        from remittance import era
+
+        return era.ingest_835
+    from remittance import acks
+
+    return {"999": acks.ingest_999, "277CA": acks.ingest_277ca, "TA1": acks.ingest_ta1}[kind]
+
+
+def ingest_file(
+    session: Session,
+    *,
+    practice_id: int,
+    content: bytes,
+    name: str | None,
+    actor: str,
+    today: date,
+) -> FileReport:
+    """Keep a received file and apply it; the report says what happened (never raises for bad
+    input: a malformed file is kept, refused whole and reported as rejected)."""
+    report = FileReport(name=name, sha256=hashlib.sha256(content).hexdigest(), kind="unknown")
+    try:
+        report.kind = detect_kind(content, name=name)
+    except X12Error as exc:
+        report.error = exc.describe()
+    kind = _FILE_KINDS.get(report.kind, FileKind.OTHER)
+    stored, _ = store_file(
+        session, practice_id=practice_id, content=content, direction=Direction.INBOUND,
+        kind=kind, name=name, actor=actor, status=FileStatus.RECEIVED,
+    )  # fmt: skip
+    report.file_id = stored.id
+    if report.error is not None:
+        _refuse(stored, report.error)
+        session.commit()
+        report.settle_status()
+        return report
+    session.commit()  # the file is kept whatever happens next
+    inbound = Inbound(practice_id, stored, content, name, actor, today)
+    try:
+        _handler(report.kind)(session, inbound, report)
+    except X12Error as exc:
+        session.rollback()
+        report.error = exc.describe()
+        report.transactions.clear()
+        _refuse(stored, report.error)
+        session.commit()
+        report.settle_status()
+        return report
+    report.settle_status()
+    stored.status = FileStatus.DUPLICATE if report.status == "duplicate" else FileStatus.PROCESSED
+    stored.error = None
+    stored.processed_at = utcnow()
+    session.commit()
+    return report
+
+
+def _refuse(stored: StoredFile, error: str) -> None:
+    stored.status = FileStatus.REFUSED
+    stored.error = error
+    stored.processed_at = utcnow()
+
+
+__all__ = ["REJECTED", "FileReport", "Inbound", "detect_kind", "ingest_file"]
