@@ -18,7 +18,8 @@ from edi.envelope import EnvelopeChecker, Finding
 from edi.validate import Problem, pyx12_problems
 from edi.x12 import Segment, X12Error, read_segments
 from edi.x277ca.models import Category
-from edi.x835.balance import balance
+from edi.x835.balance import Imbalance, claim_findings, transaction_imbalance_of
+from edi.x835.models import ClaimPayment, TransactionEnd, TransactionStart
 from edi.x835.reader import TransactionBuilder
 from edi.x999.models import TransactionCode
 
@@ -232,6 +233,8 @@ class PaymentsSummary(TransactionSummary):
         self.last = 0
         self.payment_cents = self.paid_cents = self.plb_cents = 0
         self.balanced = False
+        self.opening: TransactionStart | None = None
+        self.found: list[Imbalance] = []  # reported once the whole transaction set was read
 
     def start(self, st: Segment) -> None:
         self.builder = TransactionBuilder(self.component, None, st.position, list(st.elements))
@@ -246,20 +249,36 @@ class PaymentsSummary(TransactionSummary):
                 self.builder.feed(seg.position, list(seg.elements))
             except X12Error as exc:
                 self._failed(exc)
+                return
+            self._take(self.builder)
+
+    def _take(self, builder: TransactionBuilder) -> None:
+        # Claim by claim, as the posting engine reads it: nothing of a claim is kept.
+        for event in builder.events:
+            if isinstance(event, ClaimPayment):
+                self.found += claim_findings(event)
+            elif isinstance(event, TransactionStart):
+                self.opening = event
+            elif isinstance(event, TransactionEnd) and self.opening is not None:
+                whole = transaction_imbalance_of(self.opening, event)
+                if whole is not None:
+                    self.found.append(whole)
+                self.payment_cents = self.opening.payment.signed_cents
+                self.paid_cents = event.claim_paid_cents
+                self.plb_cents = event.provider_adjustment_cents
+        builder.events.clear()
 
     def end(self) -> None:
         if self.builder is None:
             return
         try:
-            remittance = self.builder.finish(self.last + 1)
+            self.builder.finish(self.last + 1)
         except X12Error as exc:
             self._failed(exc)
             return
+        self._take(self.builder)
         self.builder = None
-        self.payment_cents = remittance.payment.signed_cents
-        self.paid_cents = remittance.claim_paid_cents
-        self.plb_cents = remittance.provider_adjustment_cents
-        found = balance(remittance)
+        found, self.found = self.found, []
         self.balanced = not found
         for f in found:
             code = f"UNBALANCED-{f.level.upper()}"

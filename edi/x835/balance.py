@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from edi.x835.models import ClaimPayment, Remittance, ServiceLine
+from edi.x835.models import (
+    ClaimPayment,
+    Payment,
+    Remittance,
+    ServiceLine,
+    TransactionEnd,
+    TransactionStart,
+)
 
 LINE, CLAIM, TRANSACTION = "line", "claim", "transaction"
 
@@ -82,16 +89,30 @@ def claim_imbalance(claim: ClaimPayment) -> Imbalance | None:
 
 def transaction_imbalance(remittance: Remittance) -> Imbalance | None:
     """The transaction rule (BPR02 against claims paid and PLB), or None when it holds."""
-    expected = remittance.claim_paid_cents - remittance.provider_adjustment_cents
-    found = remittance.payment.signed_cents
+    return _transaction_rule(
+        remittance.payment,
+        remittance.control_number,
+        remittance.claim_paid_cents,
+        remittance.provider_adjustment_cents,
+    )
+
+
+def transaction_imbalance_of(start: TransactionStart, end: TransactionEnd) -> Imbalance | None:
+    """The transaction rule from a stream's TransactionStart and TransactionEnd, or None."""
+    return _transaction_rule(
+        start.payment, start.control_number, end.claim_paid_cents, end.provider_adjustment_cents
+    )
+
+
+def _transaction_rule(
+    payment: Payment, control_number: str, claim_paid_cents: int, plb_cents: int
+) -> Imbalance | None:
+    expected = claim_paid_cents - plb_cents
+    found = payment.signed_cents
     if expected == found:
         return None
     return Imbalance(
-        TRANSACTION,
-        remittance.payment.position,
-        money(expected),
-        money(found),
-        transaction=remittance.control_number,
+        TRANSACTION, payment.position, money(expected), money(found), transaction=control_number
     )
 
 

@@ -1,4 +1,4 @@
-"""Plain value objects of an 835 remittance: one Remittance per ST..SE, as read."""
+"""Plain value objects of an 835: one Remittance per ST..SE, or the claim-level stream events."""
 
 # Money is integer cents and CAS quantities integer thousandths; every record keeps the 1-based
 # position of its segment in the file so that each posting can name where it came from. Names
@@ -319,11 +319,56 @@ class Remittance:
     dates: tuple[DateValue, ...] = ()
     headers: tuple[Header, ...] = ()
     end_position: int = 0  # of the SE
+    content_sha256: str = ""  # TransactionEnd.content_sha256
 
     @property
     def claim_paid_cents(self) -> int:
         """Sum of CLP04."""
         return sum(c.paid_cents for c in self.claims)
+
+    @property
+    def provider_adjustment_cents(self) -> int:
+        """Sum of PLB amounts (positive reduces the payment)."""
+        return sum(a.amount_cents for a in self.provider_adjustments)
+
+
+# The claim-level stream (edi.x835.reader.stream_835): per ST..SE one TransactionStart, each
+# ClaimPayment as soon as it is complete, then one TransactionEnd, so that a transaction set of
+# 200,000 claims is posted without holding its claims.
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionStart:
+    """What an ST..SE says before its first claim: envelope, payment, trace and parties."""
+
+    control_number: str  # ST02
+    position: int  # of the ST
+    interchange_control: str  # ISA13
+    group_control: str  # GS06
+    sender: str  # GS02
+    receiver: str  # GS03
+    payment: Payment
+    trace: Trace | None
+    payer: Party
+    payee: Party
+    references: tuple[Reference, ...] = ()
+    dates: tuple[DateValue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEnd:
+    """What an ST..SE says after its last claim, with the totals and the content hash."""
+
+    control_number: str  # ST02
+    end_position: int  # of the SE
+    provider_adjustments: tuple[ProviderAdjustment, ...]
+    headers: tuple[Header, ...]
+    claim_count: int
+    claim_paid_cents: int  # sum of CLP04
+    # SHA-256 (hex) of the segments from BPR up to the SE, elements joined by "*", components
+    # by ":", repetitions by "^", segments by "~": the same content under other control
+    # numbers, delimiters or line breaks hashes the same; any other element changes it.
+    content_sha256: str
 
     @property
     def provider_adjustment_cents(self) -> int:

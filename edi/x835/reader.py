@@ -1,14 +1,18 @@
-"""Streaming reader of 835 files (005010X221A1): one Remittance per ST..SE, as soon as it ends."""
+"""Streaming reader of 835 files (005010X221A1): claim by claim, or one Remittance per ST..SE."""
 
-# Nothing but the transaction set being read is held, so memory stays flat as files grow.
+# stream_835 yields per ST..SE a TransactionStart, each ClaimPayment as soon as it is complete,
+# and a TransactionEnd, holding nothing but the claim being read: memory stays flat however
+# many claims a transaction set has. read_835 groups that stream into Remittances, so the two
+# can never disagree.
 # Faults raise X12Error naming the file, segment position and element; messages never quote
 # names or member IDs. Layout quirks (BOM, line breaks, indents) are read and noted in
 # `Reader835.warnings`, as edi.x12 does for every X12 file.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +42,11 @@ from edi.x835.models import (
     Remittance,
     ServiceLine,
     Trace,
+    TransactionEnd,
+    TransactionStart,
 )
+
+Event = TransactionStart | ClaimPayment | TransactionEnd
 
 STATUSES = {s.value: s for s in ClaimStatus}
 GROUPS = {g.value: g for g in AdjustmentGroup}
@@ -53,13 +61,50 @@ _PAD = [""] * 20
 _ENVELOPE = frozenset({"ISA", "GS", "ST", "GE", "IEA"})
 
 
+def stream_835(data: str | bytes | Path | TextIO, *, name: str | None = None) -> Iterator[Event]:
+    """Per ST..SE: a TransactionStart, each ClaimPayment once complete, then a TransactionEnd."""
+    return Reader835(data, name=name).events()
+
+
 def read_835(data: str | bytes | Path | TextIO, *, name: str | None = None) -> Iterator[Remittance]:
     """The remittances of an 835 file, one per ST..SE, yielded as each SE is read."""
     return iter(Reader835(data, name=name))
 
 
+def remittances(events: Iterable[Event]) -> Iterator[Remittance]:
+    """The stream of stream_835 grouped into one Remittance per ST..SE."""
+    start: TransactionStart | None = None
+    claims: list[ClaimPayment] = []
+    for event in events:
+        if isinstance(event, ClaimPayment):
+            claims.append(event)
+        elif isinstance(event, TransactionStart):
+            start, claims = event, []
+        elif start is not None:
+            yield Remittance(
+                start.control_number,
+                start.position,
+                start.interchange_control,
+                start.group_control,
+                start.sender,
+                start.receiver,
+                start.payment,
+                start.trace,
+                start.payer,
+                start.payee,
+                tuple(claims),
+                event.provider_adjustments,
+                start.references,
+                start.dates,
+                event.headers,
+                event.end_position,
+                event.content_sha256,
+            )
+            start, claims = None, []
+
+
 class Reader835:
-    """Iterates the remittances of an 835 file; `warnings` holds layout notes once read."""
+    """Reads an 835 file as a stream of events or of remittances; `warnings` once read."""
 
     def __init__(self, data: str | bytes | Path | TextIO, *, name: str | None = None) -> None:
         self.source = name if name is not None else (str(data) if isinstance(data, Path) else None)
@@ -67,8 +112,13 @@ class Reader835:
         self.warnings = self._segments.warnings
 
     def __iter__(self) -> Iterator[Remittance]:
+        return remittances(self.events())
+
+    def events(self) -> Iterator[Event]:
+        """Per ST..SE: a TransactionStart, each ClaimPayment once complete, a TransactionEnd."""
         source = self.source
-        component = self._segments.delimiters.component
+        delimiters = self._segments.delimiters
+        component = delimiters.component
         isa: list[str] | None = None
         gs: list[str] | None = None
         st: TransactionBuilder | None = None
@@ -88,9 +138,13 @@ class Reader835:
                             sid,
                         )
                     st.feed(position, elements)
+                    if st.events:
+                        yield from st.events
+                        st.events.clear()
                     continue
                 _check_trailer(elements, count, st.control, position, source, "ST", "SE")
-                yield st.finish(position)
+                st.finish(position)
+                yield from st.events
                 st = None
             elif sid == "ST":
                 if gs is None:
@@ -100,7 +154,15 @@ class Reader835:
                 transactions += 1
                 count = 1
                 st = TransactionBuilder(
-                    component, source, position, elements, isa, gs, self.warnings
+                    component,
+                    source,
+                    position,
+                    elements,
+                    isa,
+                    gs,
+                    self.warnings,
+                    element=delimiters.element,
+                    repetition=delimiters.repetition,
                 )
             elif sid == "GS":
                 if isa is None or gs is not None:
@@ -246,7 +308,12 @@ class _Loop:
 
 
 class TransactionBuilder:
-    """Builds one Remittance from the segments between ST and SE, fed one at a time."""
+    """Reads one ST..SE fed a segment at a time; the events it completes gather in `events`.
+
+    The caller drains `events` after each feed(): a TransactionStart at the first LX or CLP
+    (PLB or SE when there is no claim), each ClaimPayment once the next loop begins, and the
+    TransactionEnd after finish().
+    """
 
     def __init__(
         self,
@@ -257,8 +324,26 @@ class TransactionBuilder:
         isa: list[str] | None = None,
         gs: list[str] | None = None,
         warnings: list[str] | None = None,
+        *,
+        element: str = "*",
+        repetition: str = "^",
     ) -> None:
         self.component = component
+        self.events: list[Event] = []
+        self.started = False
+        self.claim_count = 0
+        self.claim_paid_cents = 0
+        self._hash = hashlib.sha256()
+        self._joiner = ""  # "~" once a segment has been hashed
+        # Hashed text uses "*", ":" and "^" whatever the interchange declared.
+        canonical = {element: "*", component: ":"}
+        if repetition:
+            canonical[repetition] = "^"
+        self._canonical = (
+            None
+            if all(k == v for k, v in canonical.items())
+            else str.maketrans({k: v for k, v in canonical.items() if k != element})
+        )
         self.warnings = warnings if warnings is not None else []
         self.source = source
         self.position = position
@@ -267,11 +352,12 @@ class TransactionBuilder:
         self.gs = gs or []
         self.header = _Loop(st, position)
         self.target = self.header  # the loop REF/DTM/AMT/QTY/N3/N4/PER belong to
+        # Where target points between claims once they began (LX, TS3, TS2, PLB): nowhere.
+        self._outside = _Loop(st, position)
         self.payment: Payment | None = None
         self.trace: Trace | None = None
         self.payer: _Loop | None = None
         self.payee: _Loop | None = None
-        self.claims: list[ClaimPayment] = []
         self.claim: _Loop | None = None
         self.line: _Loop | None = None
         self.headers: list[Header] = []
@@ -285,6 +371,10 @@ class TransactionBuilder:
         """Take one segment (position and elements) between ST and SE."""
         sid = e[0]
         n = len(e)
+        table = self._canonical
+        text = "*".join(e if table is None else [x.translate(table) for x in e])
+        self._hash.update((self._joiner + text).encode())
+        self._joiner = "~"
         e += _PAD  # every index below 21 exists, empty when the segment is shorter
         if sid == "CAS":
             owner = self.line or self.claim
@@ -294,7 +384,7 @@ class TransactionBuilder:
                 raise self._error("more than 6 reason/amount/quantity triplets", pos, sid, 20)
             owner.adjustments += self._cas(pos, e)
         elif sid == "DTM":
-            self.target.dates.append(DateValue(e[1], self._date(pos, e, 2), pos))
+            self._into(pos, sid).dates.append(DateValue(e[1], self._date(pos, e, 2), pos))
         elif sid == "SVC":
             claim = self.claim
             if claim is None:
@@ -305,9 +395,9 @@ class TransactionBuilder:
             self._cents(pos, e, 2)
             self._cents(pos, e, 3)
         elif sid == "REF":
-            self.target.references.append(Reference(e[1], e[2], pos))
+            self._into(pos, sid).references.append(Reference(e[1], e[2], pos))
         elif sid == "AMT":
-            self.target.amounts.append(Amount(e[1], self._cents(pos, e, 2), pos))
+            self._into(pos, sid).amounts.append(Amount(e[1], self._cents(pos, e, 2), pos))
         elif sid == "CLP":
             self._clp(pos, e)
         elif sid == "NM1":
@@ -331,7 +421,7 @@ class TransactionBuilder:
                 raise self._error("LQ outside a service line", pos, sid)
             self.line.remarks.append(Remark(e[1], e[2], pos))
         elif sid == "QTY":
-            self.target.quantities.append(Quantity(e[1], self._decimal(pos, e, 2), pos))
+            self._into(pos, sid).quantities.append(Quantity(e[1], self._decimal(pos, e, 2), pos))
         elif sid == "MIA" or sid == "MOA":
             if self.claim is None or self.line is not None:
                 raise self._error(f"{sid} outside a claim (loop 2100)", pos, sid)
@@ -341,9 +431,10 @@ class TransactionBuilder:
         elif sid == "LX":
             self._close_claim()
             self._close_header()
-            self._need_parties(pos, sid)
+            if not self.started:
+                self._start(pos, sid)
             self.lx, self.lx_position = e, pos
-            self.target = self.header
+            self.target = self._outside
         elif sid == "TS3" or sid == "TS2":
             if self.lx is None or self.claim is not None:
                 raise self._error(f"{sid} outside a header number loop (after LX)", pos, sid)
@@ -353,20 +444,23 @@ class TransactionBuilder:
                 self.ts2 = tuple(e[1:n])
         elif sid == "PLB":
             self._close_claim()
+            if not self.started:
+                self._start(pos, sid)
             self._plb(pos, e[:n])
         elif sid == "N1":
             self._n1(pos, e)
         elif sid == "N3":
-            self.target.n3 = e
+            self._into(pos, sid).n3 = e
         elif sid == "N4":
-            n3 = self.target.n3 or [sid]
-            self.target.address = Address(
+            target = self._into(pos, sid)
+            n3 = target.n3 or [sid]
+            target.address = Address(
                 _get(n3, 1), _get(n3, 2) or None, e[1], e[2] or None,
                 e[3] or None, e[4] or None,
             )  # fmt: skip
         elif sid == "PER":
             numbers = tuple((e[i], e[i + 1]) for i in (3, 5, 7) if e[i])
-            self.target.contacts.append(Contact(e[1], e[2] or None, numbers, pos))
+            self._into(pos, sid).contacts.append(Contact(e[1], e[2] or None, numbers, pos))
         elif sid == "BPR":
             if self.payment is not None or self.payer is not None:
                 raise self._error("BPR repeated or out of place", pos, sid)
@@ -386,32 +480,55 @@ class TransactionBuilder:
             self.trace = Trace(e[2], e[3], e[4] or None, pos)
         # Other segments (CUR, RDM, ...) carry nothing the engine uses; they are passed over.
 
-    def finish(self, se_position: int) -> Remittance:
-        """The Remittance read, once the SE at se_position has been reached."""
+    def finish(self, se_position: int) -> None:
+        """The SE at se_position has been reached: the last claim, then the TransactionEnd."""
         self._close_claim()
         self._close_header()
+        if not self.started:
+            self._start(se_position, "SE")
+        self.events.append(
+            TransactionEnd(
+                self.control,
+                se_position,
+                tuple(self.plb),
+                tuple(self.headers),
+                self.claim_count,
+                self.claim_paid_cents,
+                self._hash.hexdigest(),
+            )
+        )
+
+    def _start(self, pos: int, sid: str) -> None:
         if self.payment is None:
             raise self._error("no BPR in the transaction set", self.position, "ST")
-        payer, payee = self._need_parties(se_position, "SE")
+        payer, payee = self._need_parties(pos, sid)
         header = self.header
-        return Remittance(
-            self.control,
-            self.position,
-            _get(self.isa, 13),
-            _get(self.gs, 6),
-            _get(self.gs, 2),
-            _get(self.gs, 3),
-            self.payment,
-            self.trace,
-            payer,
-            payee,
-            tuple(self.claims),
-            tuple(self.plb),
-            tuple(header.references),
-            tuple(header.dates),
-            tuple(self.headers),
-            se_position,
+        self.events.append(
+            TransactionStart(
+                self.control,
+                self.position,
+                _get(self.isa, 13),
+                _get(self.gs, 6),
+                _get(self.gs, 2),
+                _get(self.gs, 3),
+                self.payment,
+                self.trace,
+                payer,
+                payee,
+                tuple(header.references),
+                tuple(header.dates),
+            )
         )
+        self.started = True
+        self.target = self._outside
+
+    def _into(self, pos: int, sid: str) -> _Loop:
+        """The loop a REF/DTM/AMT/QTY/N3/N4/PER at pos belongs to."""
+        target = self.target
+        if target is self._outside:
+            # The header went out with the TransactionStart: loop 2000 has LX, TS3 and TS2 only.
+            raise self._error(f"{sid} after the claims began and outside a claim", pos, sid)
+        return target
 
     # loops
 
@@ -433,8 +550,8 @@ class TransactionBuilder:
 
     def _clp(self, pos: int, e: list[str]) -> None:
         self._close_claim()
-        if self.payer is None or self.payee is None:
-            self._need_parties(pos, "CLP")
+        if not self.started:
+            self._start(pos, "CLP")
         if e[2] not in STATUSES:
             raise self._error("unknown claim status code (not one of REFERENCE.md)", pos, "CLP", 2)
         if not e[1]:
@@ -476,12 +593,15 @@ class TransactionBuilder:
             claim.lines.append(self._close_line(self.line, len(claim.lines) + 1))
         e = claim.elements
         pos = claim.position
-        self.claims.append(
+        paid = _cents_memo.get(e[4]) or self._cents(pos, e, 4)
+        self.claim_count += 1
+        self.claim_paid_cents += paid
+        self.events.append(
             ClaimPayment(
                 e[1],
                 STATUSES[e[2]],
                 _cents_memo.get(e[3]) or self._cents(pos, e, 3),
-                _cents_memo.get(e[4]) or self._cents(pos, e, 4),
+                paid,
                 self._cents(pos, e, 5) if e[5] else None,
                 e[6],
                 e[7] or None,
@@ -501,7 +621,7 @@ class TransactionBuilder:
             )
         )
         self.claim = None
-        self.target = self.header
+        self.target = self._outside
 
     def _close_header(self) -> None:
         if self.lx is not None:
