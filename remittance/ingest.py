@@ -71,12 +71,12 @@ def detect_kind(content: bytes, *, name: str | None = None) -> str:
 def _handler(kind: str) -> Handler:
     # Imported here: each kind's module pulls in its reader only when a file of it arrives.
     if kind == "835":
-        from remittance import era
+        from remittance.era import ingest_835
 
-        return era.ingest_835
-    from remittance import acks
+        return ingest_835
+    from remittance.acks import ingest_277ca, ingest_999, ingest_ta1
 
-    return {"999": acks.ingest_999, "277CA": acks.ingest_277ca, "TA1": acks.ingest_ta1}[kind]
+    return {"999": ingest_999, "277CA": ingest_277ca, "TA1": ingest_ta1}[kind]
 
 
 def ingest_file(

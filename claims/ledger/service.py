@@ -102,6 +102,36 @@ def account(
     return created
 
 
+def scoped_accounts(
+    session: Session, *, practice_id: int, kind: AccountKind, scope_ids: Sequence[int]
+) -> dict[int, int]:
+    """A/R account IDs by coverage (insurance A/R) or patient (patient A/R), created on first
+    use, in a few queries however many are asked for."""
+    if kind not in AR_KINDS:
+        raise LedgerError(f"{kind.value} accounts are not scoped to a coverage or patient")
+    column = Account.coverage_id if kind is AccountKind.INSURANCE_AR else Account.patient_id
+    wanted = sorted(set(scope_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        found.update(
+            (scope, account_id)
+            for scope, account_id in session.execute(
+                select(column, Account.id).where(
+                    Account.practice_id == practice_id, Account.kind == kind, column.in_(chunk)
+                )
+            )
+        )
+    for scope in wanted:
+        if scope not in found:  # rare: the first posting to a coverage or patient
+            coverage, patient = (scope, None) if kind is AccountKind.INSURANCE_AR else (None, scope)
+            found[scope] = account(
+                session, practice_id=practice_id, kind=kind, coverage_id=coverage,
+                patient_id=patient,
+            )  # fmt: skip
+    return found
+
+
 def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> list[int]:
     """Append entries (all or none) and update account totals; returns the entry IDs in order.
 

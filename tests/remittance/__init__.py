@@ -1,0 +1,1 @@
+"""Tests of remittance/: ingesting and posting what comes back."""
