@@ -43,6 +43,7 @@ _IN = 5000  # bound parameters per IN list (SQLite caps them)
 BY_PCN = "clp01"
 BY_PAYER_NUMBER = "clp07"
 BY_PATIENT_SERVICE = "patient_service"
+BY_PERSON = "person"  # a person chose the claim (applying unapplied cash by hand)
 LINE_BY_6R = "ref_6r"
 LINE_BY_PROCEDURE = "procedure"
 LINE_BY_SVC06 = "svc06"
@@ -160,9 +161,13 @@ class _Plan:
 class Poster:
     """Applies the claim payments of one remittance, chunk by chunk, into running totals."""
 
-    def __init__(self, session: Session, context: Context) -> None:
+    def __init__(
+        self, session: Session, context: Context, *, chosen: dict[int, int] | None = None
+    ) -> None:
+        """chosen: claim IDs a person picked, by the position of the CLP they apply to."""
         self.session = session
         self.ctx = context
+        self.chosen = chosen or {}
         self.totals = Totals()
         self._states: dict[int, ClaimState] = {}
         self._appeal_days: dict[int, int] = {
@@ -253,6 +258,11 @@ class Poster:
     def _match(
         self, clp: ClaimPayment, claims: dict[str, _Claim], lines: dict[int, list[_Line]]
     ) -> tuple[_Claim, str]:
+        if clp.position in self.chosen:
+            picked = self._claims(Claim.id == self.chosen[clp.position])
+            if not picked:
+                raise _Unapplied(f"claim {self.chosen[clp.position]}: not in this practice")
+            return self._remember(picked[0], lines), BY_PERSON
         found = claims.get(clp.patient_control_number)
         if found is not None:
             return found, BY_PCN
