@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claims.adjudications.models import Adjudication
-from claims.claim.models import Claim
+from claims.claim.models import Claim, ClaimTransition
+from claims.files.models import FileStatus, StoredFile
 from claims.claim.state import ClaimState
 from claims.ledger.models import AccountKind, Entry, EntryKind
+from claims.patients.models import CoverageOrder
 from claims.remittances.models import Remittance, RemittanceStatus
 from claims.rework.models import Category, ReworkItem, Source
-from tests.claims.factories import make_office
+from tests.claims.factories import make_coverage, make_office, make_payer
 from tests.remittance.helpers import (
     GOLDEN,
     PAYER_CODE,
@@ -131,3 +133,165 @@ def test_unbalanced_transaction_is_held_whole_in_unapplied_cash(session: Session
     ).one()
     assert "460.00" in item.summary and "450.00" in item.summary
     assert_era_invariants(session, practice)
+
+
+def test_reversal_undoes_the_original_exactly_and_the_correction_posts(
+    session: Session, office
+) -> None:  # type: ignore[no-untyped-def]
+    rev = golden_claim(session, office, "REV1", [("99213", 20000)])
+    ovp = golden_claim(session, office, "OVP1", [("99212", 10000)])
+    # The claim the payer recovers an overpayment on (PLB WO names its payer claim number).
+    recovered = golden_claim(session, office, "OLD4", [("99211", 5000)], state=ClaimState.PAID)
+    recovered.payer_claim_number = "PAYERCLM4"
+    session.flush()
+    first = ingest(session, office, (GOLDEN / "835_original_rev1.835").read_bytes())
+    assert first.status == "posted" and _state(session, rev) is ClaimState.CLOSED
+    original_entries = list(session.scalars(select(Entry).where(Entry.claim_id == rev.id)))
+
+    report = ingest(session, office, (GOLDEN / "835_reversal_plb.835").read_bytes(), "rev.835")
+    assert report.status == "posted", report.as_json()
+    (t,) = report.transactions
+    assert (t.claims, t.matched, t.unmatched) == (3, 3, 0)
+    reversals = list(
+        session.scalars(
+            select(Entry).where(Entry.reverses_entry_id.in_([e.id for e in original_entries]))
+        )
+    )
+    assert len(reversals) == len(original_entries)  # every entry of the original, exactly once
+    practice = office.practice.id
+    insurance = {"coverage_id": office.coverage.id}
+    # OLD4's 50.00 was never paid, REV1 is re-paid 180 + 20 contractual, OVP1 80 + 20.
+    assert account_balance(session, practice, AccountKind.INSURANCE_AR, **insurance) == 5000
+    assert _state(session, rev) is ClaimState.CLOSED
+    assert _state(session, ovp) is ClaimState.CLOSED
+    steps = [
+        t.trigger
+        for t in session.scalars(
+            select(ClaimTransition)
+            .where(ClaimTransition.claim_id == rev.id)
+            .order_by(ClaimTransition.id)
+        )
+    ]
+    assert steps[-4:] == ["remit_paid", "settled", "remit_reversed", "remit_paid"][-4:] or steps[
+        -3:
+    ] == ["remit_reversed", "remit_paid", "settled"]
+    assert rev.payer_claim_number == "PAYERCLM9"  # the correction's new CLP07
+
+    remittance = session.scalars(select(Remittance).where(Remittance.id == t.remittance_id)).one()
+    plb = {
+        e.reason_code: e
+        for e in session.scalars(
+            select(Entry).where(
+                Entry.remittance_id == remittance.id,
+                Entry.kind.in_([EntryKind.PROVIDER_ADJUSTMENT, EntryKind.INTEREST]),
+            )
+        )
+    }
+    assert plb["L6"].amount_cents == 250 and plb["L6"].claim_id == rev.id  # allocated by AMT*I
+    assert plb["WO"].amount_cents == 3000 and plb["WO"].claim_id == recovered.id
+    assert plb["FB"].amount_cents == 500 and plb["FB"].claim_id is None
+    assert account_balance(session, practice, AccountKind.INTEREST) == -250
+    assert account_balance(session, practice, AccountKind.CASH) == 15000 + 7750
+    assert_era_invariants(session, practice)
+
+
+def test_crossover_forwards_the_claim_and_transfers_to_the_secondary(
+    session: Session, office
+) -> None:  # type: ignore[no-untyped-def]
+    secondary_payer = make_payer(session, office.practice)
+    secondary = make_coverage(
+        session, office.patient, secondary_payer, order=CoverageOrder.SECONDARY
+    )
+    claim = golden_claim(
+        session, office, "XOVER1", [("99214", 30000)], service_date=date(2025, 1, 1)
+    )
+    report = ingest(session, office, (GOLDEN / "835_crossover.835").read_bytes())
+    assert report.status == "posted", report.as_json()
+    assert _state(session, claim) is ClaimState.FORWARDED
+    practice = office.practice.id
+    assert (
+        account_balance(session, practice, AccountKind.INSURANCE_AR, coverage_id=office.coverage.id)
+        == 0
+    )
+    assert (
+        account_balance(session, practice, AccountKind.INSURANCE_AR, coverage_id=secondary.id)
+        == 4000
+    )
+    assert (
+        account_balance(session, practice, AccountKind.PATIENT_AR, patient_id=office.patient.id)
+        == 0
+    )
+    assert_era_invariants(session, practice)
+
+
+def test_unmatched_and_unbalanced_claims_wait_in_unapplied_cash(session: Session, office) -> None:  # type: ignore[no-untyped-def]
+    paid = golden_claim(session, office, "PAID1", [("99213", 20000)])
+    report = ingest(session, office, (GOLDEN / "835_unmatched_unbalanced.835").read_bytes())
+    (t,) = report.transactions
+    assert (t.status, t.matched, t.unmatched, t.unapplied_cents) == ("posted", 0, 2, 23000)
+    practice = office.practice.id
+    assert account_balance(session, practice, AccountKind.UNAPPLIED_CASH) == -23000
+    assert account_balance(session, practice, AccountKind.CASH) == 23000
+    assert _state(session, paid) is ClaimState.ACCEPTED
+    items = {
+        i.codes: i
+        for i in session.scalars(
+            select(ReworkItem).where(ReworkItem.remittance_id == t.remittance_id)
+        )
+    }
+    ghost, unbalanced = items["CLP01 GHOST1"], items["CLP01 PAID1"]
+    assert ghost.source is Source.UNMATCHED_REMITTANCE and ghost.amount_cents == 8000
+    assert unbalanced.claim_id == paid.id and "160.00" in unbalanced.summary
+    assert "SVC03 is 150.00" in unbalanced.summary
+    assert_era_invariants(session, practice)
+
+
+def test_fallbacks_match_only_when_exactly_one_claim_fits(session: Session, office) -> None:  # type: ignore[no-untyped-def]
+    claim = golden_claim(session, office, "OURS1", [("99214", 30000)])
+    claim.payer_claim_number = "PAYERCLMX"
+    session.flush()
+    # The payer echoes a patient control number we never sent and drops REF*6R; its claim
+    # number and the line's original procedure (SVC06, re-coded 99214 -> 99215) still fit.
+    content = (GOLDEN / "835_crossover.835").read_text().replace("CLP*XOVER1*19", "CLP*UNKNOWN*1")
+    content = content.replace("REF*6R*XOVER1-1~", "").replace(
+        "NM1*TT*2*SECOND PAYER INC*****PI*99999~", ""
+    )
+    content = content.replace("SE*36*", "SE*34*")
+    report = ingest(session, office, content)
+    assert report.transactions[0].matched == 1, report.as_json()
+    rules = {
+        a.claim_line_id is None: a.match_rule
+        for a in session.scalars(select(Adjudication).where(Adjudication.claim_id == claim.id))
+    }
+    assert rules == {True: "clp07", False: "svc06"}
+    assert_era_invariants(session, office.practice.id)
+
+
+def test_two_claims_that_fit_are_suggested_not_posted(session: Session, office) -> None:  # type: ignore[no-untyped-def]
+    first = golden_claim(session, office, "TWIN1", [("99213", 20000)])
+    second = golden_claim(session, office, "TWIN2", [("99213", 20000)])
+    for claim in (first, second):
+        claim.payer_claim_number = "PAYERCLM1"
+    session.flush()
+    content = (GOLDEN / "835_original_rev1.835").read_text().replace("CLP*REV1*", "CLP*NOPE1*")
+    report = ingest(session, office, content)
+    assert report.transactions[0].unmatched == 1
+    item = session.scalars(select(ReworkItem).where(ReworkItem.codes == "CLP01 NOPE1")).one()
+    assert item.suggested_claim_ids == f"{first.id},{second.id}"
+    assert session.scalars(select(Adjudication)).first() is None
+    assert_era_invariants(session, office.practice.id)
+
+
+def test_a_malformed_file_is_kept_refused_and_posts_nothing(session: Session, office) -> None:  # type: ignore[no-untyped-def]
+    golden_claim(session, office, "REV1", [("99213", 20000)])
+    content = (
+        (GOLDEN / "835_original_rev1.835")
+        .read_text()
+        .replace("CLP*REV1*1*200*150*", "CLP*REV1*1*200*1X0*")
+    )
+    report = ingest(session, office, content)
+    assert report.status == "rejected"
+    assert "segment 10 (CLP)" in (report.error or "") and "CLP04" in (report.error or "")
+    assert session.scalars(select(Entry).where(Entry.remittance_id.is_not(None))).first() is None
+    stored = session.get(StoredFile, report.file_id)
+    assert stored is not None and stored.status is FileStatus.REFUSED
