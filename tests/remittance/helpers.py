@@ -89,12 +89,13 @@ def assert_era_invariants(session: Session, practice_id: int) -> None:
     for remittance in session.scalars(select(Remittance).filter_by(practice_id=practice_id)):
         entries = list(session.scalars(select(Entry).filter_by(remittance_id=remittance.id)))
 
-        def net(account_id: int | None) -> int:
-            return sum(
-                (e.amount_cents if e.debit_account_id == account_id else 0)
-                - (e.amount_cents if e.credit_account_id == account_id else 0)
-                for e in entries
-            )
+        assert _net(entries, clearing) == 0, f"remittance {remittance.id}: clearing is not 0"
+        assert _net(entries, cash) == remittance.payment_cents, f"remittance {remittance.id}: cash"
 
-        assert net(clearing) == 0, f"remittance {remittance.id}: clearing nets to {net(clearing)}"
-        assert net(cash) == remittance.payment_cents, f"remittance {remittance.id}: cash"
+
+def _net(entries: list[Entry], account_id: int | None) -> int:
+    return sum(
+        (e.amount_cents if e.debit_account_id == account_id else 0)
+        - (e.amount_cents if e.credit_account_id == account_id else 0)
+        for e in entries
+    )

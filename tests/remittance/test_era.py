@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from claims.adjudications.models import Adjudication
 from claims.claim.models import Claim, ClaimTransition
-from claims.files.models import FileStatus, StoredFile
 from claims.claim.state import ClaimState
+from claims.files.models import FileStatus, StoredFile
 from claims.ledger.models import AccountKind, Entry, EntryKind
 from claims.patients.models import CoverageOrder
 from claims.remittances.models import Remittance, RemittanceStatus
