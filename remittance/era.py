@@ -14,12 +14,14 @@ clearing nets to zero for each remittance (`claims check` verifies it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from claims.claim.models import Claim
-from claims.files.models import InboundTransaction, TransactionKind
+from claims.errors import InvalidInput, NotFound
+from claims.files.models import InboundTransaction, StoredFile, TransactionKind
 from claims.ledger import service as ledger
 from claims.ledger.models import AccountKind, EntryKind
 from claims.practice.models import PartnerPayerId, Payer
@@ -94,6 +96,50 @@ def ingest_835(session: Session, inbound: Inbound, report: FileReport) -> None:
     session.expire_all()  # claims moved by Core statements: reload them when next read
 
 
+def repost(
+    session: Session,
+    *,
+    remittance: Remittance,
+    actor: str,
+    today: date,
+    chosen: dict[int, int] | None = None,
+) -> tuple[Totals, TransactionEnd]:
+    """Post a remittance's stored transaction set again, through the normal path, into that
+    remittance: with `chosen`, only the claim payments at those positions, each to the claim a
+    person chose; without, every claim payment and PLB (releasing a held ERA). No deposit and
+    no balance check: the caller settles what is left in clearing. Flushes; never commits."""
+    stored = session.get(StoredFile, remittance.source_file_id)
+    if stored is None or stored.practice_id != remittance.practice_id:
+        raise NotFound(f"remittance {remittance.id}: its stored file is missing")
+    if remittance.kind is not RemittanceKind.ERA:
+        raise InvalidInput(f"remittance {remittance.id}: not an 835, so it cannot be re-read")
+    inbound = Inbound(remittance.practice_id, stored, stored.content, stored.name, actor, today)
+    current: _Transaction | None = None
+    for event in stream_835(stored.content, name=stored.name):
+        if isinstance(event, TransactionStart):
+            if event.position == remittance.position:
+                accounts = Accounts.of(session, remittance.practice_id)
+                current = _Transaction(
+                    session, inbound, event, accounts, load_treatments(), record=remittance,
+                    chosen=chosen,
+                )  # fmt: skip
+        elif current is None:
+            continue
+        elif isinstance(event, ClaimPayment):
+            if chosen is None or event.position in chosen:
+                current.claim(event)
+        else:
+            assert current.poster is not None
+            current.poster.apply(current.buffer)
+            if chosen is None:
+                current._provider_adjustments(event.provider_adjustments, current.poster.totals)
+            return current.poster.totals, event
+    raise InvalidInput(
+        f"remittance {remittance.id}: stored file {stored.id} has no transaction set at "
+        f"segment {remittance.position}"
+    )
+
+
 class _Transaction:
     """One ST..SE being posted (or, when its key was seen before, only compared)."""
 
@@ -104,7 +150,11 @@ class _Transaction:
         start: TransactionStart,
         accounts: Accounts,
         treatments: Treatments,
+        *,
+        record: Remittance | None = None,
+        chosen: dict[int, int] | None = None,
     ) -> None:
+        """record: the remittance of a stored transaction set posted again (see repost)."""
         self.session = session
         self.inbound = inbound
         self.start = start
@@ -113,6 +163,13 @@ class _Transaction:
         self.key = idempotency_key(start)
         self.buffer: list[ClaimPayment] = []
         self.claims_seen = 0
+        self.savepoint: SessionTransaction | None = None
+        self.poster: Poster | None = None
+        if record is not None:
+            self.seen = None
+            self.record = record
+            self.poster = Poster(session, self._context(record.id), chosen=chosen)
+            return
         self.seen = session.scalar(
             select(InboundTransaction).where(
                 InboundTransaction.practice_id == inbound.practice_id,
@@ -120,8 +177,6 @@ class _Transaction:
                 InboundTransaction.key == self.key,
             )
         )
-        self.savepoint: SessionTransaction | None = None
-        self.poster: Poster | None = None
         if self.seen is None:
             self.savepoint = session.begin_nested()
             self.record = self._records(RemittanceStatus.POSTED)
@@ -416,4 +471,4 @@ def _claim_named(session: Session, practice_id: int, reference: str) -> int | No
     return found[0] if len(found) == 1 else None
 
 
-__all__ = ["idempotency_key", "ingest_835"]
+__all__ = ["idempotency_key", "ingest_835", "repost"]
