@@ -238,6 +238,51 @@ def record_event(
     return EventResult(outcome.state, outcome.attention)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimEvent:
+    """One outside event for one claim, as record_events takes them: the event (None for a
+    note that moves nothing, such as a 277CA A4 or E0-E4), why, and the segment it came from."""
+
+    claim: Claim
+    event: Event | None
+    reason: str | None = None
+    segment_position: int | None = None
+    attention: str | None = None  # why a person should look, beyond what the event says
+
+
+# The trigger of a note: a step in the claim's history that moves nothing (replay skips it).
+NOTE_TRIGGER = "ack_note"
+
+
+def record_events(
+    session: Session, *, events: Sequence[ClaimEvent], actor: str, source_file_id: int | None
+) -> list[EventResult]:
+    """Record many outside events in order (never refused) with one flush: a 999 for a batch
+    moves thousands of claims at once."""
+    results = []
+    for item in events:
+        claim = item.claim
+        if item.event is None:
+            outcome_state, attention = claim.state, item.attention
+            trigger = NOTE_TRIGGER
+        else:
+            outcome = apply_event(claim.state, item.event)
+            outcome_state, trigger = outcome.state, item.event.value
+            notes = [n for n in (outcome.attention, item.attention) if n]
+            attention = "; ".join(notes) if notes else None
+        session.add(
+            _transition(
+                claim, trigger, outcome_state, actor=actor, reason=item.reason,
+                attention=attention, source_file_id=source_file_id,
+                segment_position=item.segment_position,
+            )
+        )  # fmt: skip
+        claim.state = outcome_state
+        results.append(EventResult(outcome_state, attention))
+    session.flush()
+    return results
+
+
 def history(session: Session, claim_id: int) -> list[ClaimTransition]:
     """Every recorded step of a claim, oldest first."""
     return list(
