@@ -110,7 +110,8 @@ def serve(
 
 @app.command()
 def check(as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
-    """Verify the ledger: every account's totals equal the sums of its entries."""
+    """Verify the ledger: every account's totals equal the sums of its entries, and ERA
+    clearing nets to zero for every remittance."""
     from claims.db import session_factory
     from claims.ledger import service as ledger
     from claims.schema import require_current
@@ -119,14 +120,24 @@ def check(as_json: bool = typer.Option(False, "--json", help="Print the result a
     require_current(engine)
     with session_factory(engine)() as session:
         problems = ledger.check(session)
-    payload = {"ok": not problems, "imbalances": [asdict(p) for p in problems]}
+        uncleared = ledger.uncleared_remittances(session)
+    payload = {
+        "ok": not problems and not uncleared,
+        "imbalances": [asdict(p) for p in problems],
+        "uncleared_remittances": [
+            {"remittance_id": rid, "clearing_cents": cents} for rid, cents in uncleared.items()
+        ],
+    }
     lines = [
         f"account {p.account_id} ({p.key}): totals {p.projected_debits}/"
         f"{p.projected_credits} cents, entries {p.entry_debits}/{p.entry_credits} cents"
         for p in problems
+    ] + [
+        f"remittance {rid}: ERA clearing holds {cents} cents instead of 0"
+        for rid, cents in uncleared.items()
     ]
     _emit(payload, as_json, "\n".join(lines) if lines else "ledger balances")
-    if problems:
+    if not payload["ok"]:
         raise typer.Exit(1)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import claims.models  # noqa: F401  (every table mapped before the first session)
@@ -59,3 +59,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Primary keys for rows about to be bulk-inserted, so that a plain executemany can write
+    them (RETURNING in executemany goes row by row on SQLite).
+
+    PostgreSQL takes them from the table's sequence. SQLite has one writer at a time (every
+    write transaction begins IMMEDIATE), so the next keys after the largest are ours.
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        rows = session.execute(
+            text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": count}
+        )
+        return sorted(int(value) for (value,) in rows)
+    top = session.scalar(select(func.max(table.c.id))) or 0
+    return list(range(top + 1, top + 1 + count))

@@ -20,9 +20,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from claims.adjudications.models import Adjudication, Adjustment
-from claims.base import utcnow
+from claims.base import table_of, utcnow
 from claims.claim.models import Claim, ClaimLine, ClaimTransition
 from claims.claim.state import ADJUDICATED, SUPERSEDED, ClaimState, Event, apply_event
+from claims.db import reserve_ids
 from claims.encounters.models import ChargeLine
 from claims.ledger import service as ledger
 from claims.ledger.models import AR_KINDS, Account, AccountKind, Entry, EntryKind
@@ -537,7 +538,7 @@ class Poster:
             if svc is not None:
                 adjustments += [_adjustment_row(adj_id, a) for a in svc.adjustments]
         if adjustments:
-            self.session.execute(insert(Adjustment), adjustments)
+            self.session.execute(insert(table_of(Adjustment)), adjustments)
 
         postings = self._postings(plans, claim_adj_ids)
         ledger.post(self.session, practice_id=ctx.practice_id, postings=postings)
@@ -560,13 +561,14 @@ class Poster:
     def _insert_returning(
         self, model: type[Adjudication], rows: list[dict[str, object]]
     ) -> list[int]:
-        if not rows:
-            return []
-        return list(
-            self.session.scalars(
-                insert(model).returning(model.id, sort_by_parameter_order=True), rows
+        """Insert rows with keys reserved first; returns the keys in row order."""
+        table = table_of(model)
+        ids = reserve_ids(self.session, table, len(rows))
+        if rows:
+            self.session.execute(
+                insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
             )
-        )
+        return ids
 
     def _claim_adjudication(self, p: _Plan, payer_id: int) -> dict[str, object]:
         clp = p.clp
@@ -745,7 +747,7 @@ class Poster:
                 p.denied_cents or p.clp.status is ClaimStatus.DENIED
             ):
                 attention_items.append(self._denial_item(p))
-        self.session.execute(insert(ClaimTransition), transitions)
+        self.session.execute(insert(table_of(ClaimTransition)), transitions)
         self.session.execute(
             update(Claim),
             [{"id": cid, "state": self._states[cid]} for cid in {p.claim.id for p, _ in steps}],
@@ -835,7 +837,7 @@ class Poster:
 
     def _add_items(self, items: list[dict[str, object]]) -> None:
         if items:
-            self.session.execute(insert(ReworkItem), items)
+            self.session.execute(insert(table_of(ReworkItem)), items)
             self.totals.rework_items += len(items)
 
     def _write_unapplied(self, unapplied: list[tuple[ClaimPayment, _Unapplied]]) -> None:

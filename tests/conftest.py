@@ -68,7 +68,8 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test.
 
     Code under test may commit: its commits release savepoints inside the outer transaction.
-    Before the rollback, the ledger's running totals must equal the sums of its entries.
+    Before the rollback, the ledger's running totals must equal the sums of its entries and
+    ERA clearing must net to zero for every remittance.
     """
     with engine.connect() as connection:
         outer = connection.begin()
@@ -81,6 +82,8 @@ def session(engine: Engine) -> Iterator[Session]:
                 session.flush()
                 problems = ledger.check(session)
                 assert problems == [], f"ledger totals differ from entries: {problems}"
+                uncleared = ledger.uncleared_remittances(session)
+                assert uncleared == {}, f"ERA clearing does not net to zero: {uncleared}"
         finally:
             session.close()
             if outer.is_active:

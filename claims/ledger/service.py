@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -12,7 +12,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from claims.base import table_of
 from claims.claim.models import Claim
+from claims.db import reserve_ids
 from claims.encounters.models import ChargeLine
 from claims.errors import LedgerError, NotFound
 from claims.files.models import StoredFile
@@ -166,10 +168,13 @@ def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> 
 
     _check_reversals(session, practice_id, fresh)
     if fresh:
-        rows = [{**asdict(p), "practice_id": practice_id} for _, p in fresh]
-        new_ids = session.scalars(
-            insert(Entry).returning(Entry.id, sort_by_parameter_order=True), rows
-        ).all()
+        table = table_of(Entry)
+        new_ids = reserve_ids(session, table, len(fresh))
+        rows = [
+            {**_fields(p), "id": new_id, "practice_id": practice_id}
+            for (_, p), new_id in zip(fresh, new_ids, strict=True)
+        ]
+        session.execute(insert(table), rows)
         for (index, _), new_id in zip(fresh, new_ids, strict=True):
             ids[index] = new_id
         _add_to_totals(session, [p for _, p in fresh])
@@ -293,6 +298,28 @@ def check(session: Session, *, practice_id: int | None = None) -> list[Imbalance
                 )
             )
     return problems
+
+
+def uncleared_remittances(session: Session, *, practice_id: int | None = None) -> dict[int, int]:
+    """Remittances whose entries do not net ERA clearing to zero, with what is left (cents):
+    every remittance moves its claims, PLB and deposit through clearing, so this is empty
+    when every posting is sound."""
+    query = select(Account.id).where(Account.kind == AccountKind.ERA_CLEARING)
+    if practice_id is not None:
+        query = query.where(Account.practice_id == practice_id)
+    clearing = list(session.scalars(query))
+    if not clearing:
+        return {}
+    net: dict[int, int] = defaultdict(int)
+    for side, sign in ((Entry.debit_account_id, 1), (Entry.credit_account_id, -1)):
+        rows = session.execute(
+            select(Entry.remittance_id, func.sum(Entry.amount_cents))
+            .where(side.in_(clearing), Entry.remittance_id.is_not(None))
+            .group_by(Entry.remittance_id)
+        )
+        for remittance_id, total in rows:
+            net[remittance_id] += sign * int(total)
+    return {rid: cents for rid, cents in net.items() if cents != 0}
 
 
 def _sums_by(session: Session, column: Any) -> dict[int, int]:
@@ -444,8 +471,16 @@ def _existing_by_external_id(
     return {e.external_id: e for e in rows if e.external_id}
 
 
+_FIELDS = tuple(f.name for f in fields(Posting))
+
+
+def _fields(p: Posting) -> dict[str, Any]:
+    """A posting's fields as a dict (dataclasses.asdict deep-copies: too slow for bulk)."""
+    return {name: getattr(p, name) for name in _FIELDS}
+
+
 def _same_content(entry: Entry, p: Posting) -> bool:
-    return all(getattr(entry, name) == value for name, value in asdict(p).items())
+    return all(getattr(entry, name) == value for name, value in _fields(p).items())
 
 
 def _add_to_totals(session: Session, postings: Sequence[Posting]) -> None:

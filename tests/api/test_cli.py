@@ -54,7 +54,7 @@ def test_upgrade_demo_check(demo_url: str) -> None:
 
     code, out = claims_cli(demo_url, "check", "--json")
     assert code == 0, out
-    assert json.loads(out) == {"ok": True, "imbalances": []}
+    assert json.loads(out) == {"ok": True, "imbalances": [], "uncleared_remittances": []}
     code, out = claims_cli(demo_url, "check")
     assert code == 0 and out.strip() == "ledger balances"
 
@@ -128,7 +128,11 @@ def test_the_console_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert check_run.returncode == 0, check_run.stderr
-    assert json.loads(check_run.stdout) == {"ok": True, "imbalances": []}
+    assert json.loads(check_run.stdout) == {
+        "ok": True,
+        "imbalances": [],
+        "uncleared_remittances": [],
+    }
 
 
 def test_serve_runs_the_app_on_the_given_database(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -295,3 +298,31 @@ def test_a_malformed_file_is_kept_refused_and_posts_nothing(session: Session, of
     assert session.scalars(select(Entry).where(Entry.remittance_id.is_not(None))).first() is None
     stored = session.get(StoredFile, report.file_id)
     assert stored is not None and stored.status is FileStatus.REFUSED
+
+
+def test_cli_ingest_reports_each_file_and_check_finds_clearing_at_zero(
+    tmp_path: Path, scratch_sqlite_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    runner = CliRunner()
+    base = ["--database-url", scratch_sqlite_url]
+    assert runner.invoke(app, [*base, "db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, [*base, "demo"]).exit_code == 0
+    good = GOLDEN / "835_paid_partial_denial.835"
+    bad = tmp_path / "bad.835"
+    bad.write_text(good.read_text().replace("SE*54*", "SE*50*"))
+    result = runner.invoke(app, [*base, "ingest", str(good), str(good), str(bad), "--json"])
+    assert result.exit_code == 1, result.output  # one file was rejected
+    files = json.loads(result.output)["files"]
+    assert [f["status"] for f in files] == ["posted", "duplicate", "rejected"]
+    assert files[0]["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert files[0]["kind"] == "835" and files[0]["unmatched"] == 3  # demo claims differ
+    assert files[0]["unapplied"] == "450.00"
+    assert "SE01" in files[2]["error"]
+    text = runner.invoke(app, [*base, "ingest", str(good)])
+    assert "835 duplicate" in text.output
+    checked = runner.invoke(app, [*base, "check", "--json"])
+    assert checked.exit_code == 0 and json.loads(checked.output)["uncleared_remittances"] == []
