@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections import defaultdict, deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
@@ -27,7 +27,7 @@ from claims.encounters.service import (
 )
 from claims.errors import ClaimsError
 from claims.files.models import Direction, FileKind, FileStatus, StoredFile
-from claims.files.service import store_file
+from claims.files.service import MAX_CONTROL_NUMBER, store_file
 from claims.ledger import service as ledger
 from claims.ledger.models import AccountKind
 from claims.patients.models import Coverage, CoverageOrder, Patient, Relationship, Sex
@@ -44,7 +44,9 @@ from claims.scrubbing.service import scrub_claims
 from coding.payer_rules import PayerRules
 from coding.scrub import CodeTables
 from edi.x12 import X12Error
+from edi.x277ca.models import Category as StatusCategory
 from edi.x837 import models as x837
+from edi.x837.acknowledge import ClaimAnswer, acknowledge_claims, acknowledge_file, outline
 from edi.x837.reader import read_837
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,16 @@ class IntakeClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class Acknowledgment:
+    """A 999 or 277CA we made for the sender of a file, kept as an outbound file."""
+
+    kind: str  # "999" or "277CA"
+    file_id: int
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeResult:
     """What an import did with a file."""
 
@@ -130,6 +142,9 @@ class IntakeResult:
     claims: tuple[IntakeClaim, ...] = ()
     error: str | None = None  # why the file (or, for a duplicate, its first import) was refused
     skipped_segments: int = 0  # what the reader read but does not carry (Batch.skipped)
+    # Our answers to the sender: a 999 for the file (none when its ISA is unreadable) and,
+    # when it was read, a 277CA for its claims after the scrubber ran.
+    acknowledgments: tuple[Acknowledgment, ...] = ()
 
     @property
     def imported(self) -> tuple[IntakeClaim, ...]:
@@ -178,9 +193,11 @@ def import_837(
         stored.processed_at = utcnow()
         session.flush()
         log.info("837 intake: file %s refused", stored.id)
+        acks = _acknowledge(session, stored, data, actor=actor, error=exc)
         return IntakeResult(
-            stored.id, stored.sha256, stored.kind.value, IntakeStatus.REFUSED, error=stored.error
-        )
+            stored.id, stored.sha256, stored.kind.value, IntakeStatus.REFUSED, error=stored.error,
+            acknowledgments=acks,
+        )  # fmt: skip
     stored.kind = _FILE_KIND[batches[0].kind]
     intake = _Intake(session, practice_id, actor, today, stored.id)
     made: list[tuple[x837.Claim, list[Claim] | str, tuple[str, ...]]] = []
@@ -214,10 +231,107 @@ def import_837(
         "837 intake: file %s: %d claims imported, %d rejected, %d segments skipped",
         stored.id, len(results) - rejected, rejected, skipped,
     )  # fmt: skip
+    answers = [_answer(outcome, errors) for _, outcome, _ in made]
+    acks = _acknowledge(
+        session, stored, data, actor=actor, error=None, batches=batches, answers=answers
+    )
     return IntakeResult(
         stored.id, stored.sha256, stored.kind.value, IntakeStatus.IMPORTED, results,
-        skipped_segments=skipped,
+        skipped_segments=skipped, acknowledgments=acks,
     )  # fmt: skip
+
+
+# Our acknowledgments are numbered from the file they answer (999: 2n - 1, 277CA: 2n), so
+# every file we answer gets its own interchange numbers and a re-run gives the same ones.
+ACK_KINDS = {"999": (FileKind.X999, 1), "277CA": (FileKind.X277CA, 0)}
+
+
+def ack_name(kind: str, file_id: int) -> str:
+    """The name we keep our 999 or 277CA for an inbound file under."""
+    return f"{kind}-in{file_id}.x12"
+
+
+def _acknowledge(
+    session: Session,
+    stored: StoredFile,
+    data: bytes,
+    *,
+    actor: str,
+    error: X12Error | None,
+    batches: list[x837.Batch] | None = None,
+    answers: list[ClaimAnswer] | None = None,
+) -> tuple[Acknowledgment, ...]:
+    """Write and keep our 999 (and, for a file read, 277CA) for the sender of a file."""
+    found = outline(data)
+    if found is None:
+        return ()  # no readable ISA: there is no one to address an answer to
+    now = utcnow()
+    texts: dict[str, str | None] = {
+        "999": acknowledge_file(
+            found, error=error, interchange_control_number=_ack_number(stored.id, "999"),
+            created_at=now,
+        ),
+    }  # fmt: skip
+    if batches is not None and answers is not None:
+        texts["277CA"] = acknowledge_claims(
+            found, batches, answers, interchange_control_number=_ack_number(stored.id, "277CA"),
+            created_at=now,
+        )  # fmt: skip
+    out = []
+    for kind, text in texts.items():
+        if text is None:
+            continue
+        name = ack_name(kind, stored.id)
+        kept, _ = store_file(
+            session, practice_id=stored.practice_id, content=text.encode(),
+            direction=Direction.OUTBOUND, kind=ACK_KINDS[kind][0], name=name, actor=actor,
+            status=FileStatus.SENT,
+        )  # fmt: skip
+        out.append(Acknowledgment(kind, kept.id, name, text))
+    session.flush()
+    return tuple(out)
+
+
+def _ack_number(file_id: int, kind: str) -> int:
+    return (2 * file_id - ACK_KINDS[kind][1] - 1) % MAX_CONTROL_NUMBER + 1
+
+
+def _answer(outcome: list[Claim] | str, errors: dict[int, tuple[str, ...]]) -> ClaimAnswer:
+    """What our 277CA says of one claim of the file."""
+    # ":" is the usual component separator, which the writer would turn into a space.
+    if isinstance(outcome, str):
+        return ClaimAnswer(StatusCategory.RETURNED, "21", outcome.replace(": ", " - "))
+    ours = outcome[0].patient_control_number
+    held = [(c, errors[c.id]) for c in outcome if errors.get(c.id)]
+    if held:
+        edits = "; ".join(f"claim {c.patient_control_number} {', '.join(e)}" for c, e in held)
+        return ClaimAnswer(
+            StatusCategory.RECEIVED, "19", f"held here for correction ({edits})", ours
+        )
+    if len(outcome) > 1:
+        parts = ", ".join(c.patient_control_number for c in outcome)
+        return ClaimAnswer(StatusCategory.SPLIT, "20", f"split into claims {parts}", ours)
+    return ClaimAnswer(StatusCategory.ACCEPTED, "20", None, ours)
+
+
+def _kept_acknowledgments(session: Session, stored: StoredFile) -> tuple[Acknowledgment, ...]:
+    """The 999 and 277CA made when the file first came."""
+    out = []
+    for kind, (file_kind, _) in ACK_KINDS.items():
+        kept = session.scalar(
+            select(StoredFile)
+            .where(
+                StoredFile.practice_id == stored.practice_id,
+                StoredFile.direction == Direction.OUTBOUND,
+                StoredFile.kind == file_kind,
+                StoredFile.name == ack_name(kind, stored.id),
+            )
+            .order_by(StoredFile.id)
+            .limit(1)
+        )
+        if kept is not None:
+            out.append(Acknowledgment(kind, kept.id, kept.name or "", kept.content.decode()))
+    return tuple(out)
 
 
 def _sniff(data: bytes) -> FileKind:
@@ -741,7 +855,13 @@ def _address_columns(address: x837.Address, what: str) -> dict[str, str | None]:
 
 
 def _earlier_result(session: Session, stored: StoredFile) -> IntakeResult:
-    """A duplicate's answer: what its first import did, with the claims as they are now."""
+    """A duplicate's answer: what its first import did, with the claims as they are now, and
+    the acknowledgments made then."""
+    result = _earlier(session, stored)
+    return replace(result, acknowledgments=_kept_acknowledgments(session, stored))
+
+
+def _earlier(session: Session, stored: StoredFile) -> IntakeResult:
     kind = stored.kind.value
     if stored.status is not FileStatus.PROCESSED or stored.kind not in _FILE_KIND.values():
         error = stored.error

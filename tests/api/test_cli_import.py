@@ -63,6 +63,18 @@ def count_in(url: str, practice_id: int) -> dict[str, int]:
             or 0
             for model in (StoredFile, Encounter, Claim)
         }
+        # Files received (our 999s and 277CAs for them are kept as outbound files).
+        counts["StoredFile"] -= (
+            session.scalar(
+                select(func.count())
+                .select_from(StoredFile)
+                .where(
+                    StoredFile.practice_id == practice_id,
+                    StoredFile.direction == Direction.OUTBOUND,
+                )
+            )
+            or 0
+        )
     engine.dispose()
     return counts
 

@@ -257,7 +257,7 @@ def test_a_truncated_file_is_refused_whole_and_kept_with_its_error(session: Sess
     )  # fmt: skip
     assert stored.error == result.error and stored.content == cut
     after = count(session)
-    assert after.pop("StoredFile") == before.pop("StoredFile") + 1
+    assert after.pop("StoredFile") == before.pop("StoredFile") + 2  # the file and our 999
     assert after == before  # nothing else
     again = run(session, practice, cut)
     assert (again.status, again.error, again.file_id) == (
@@ -318,7 +318,7 @@ def test_a_claim_the_encounter_service_refuses_leaves_nothing(session: Session) 
     (claim,) = result.claims
     assert claim.rejected is not None and "pointers" in claim.rejected
     after = count(session)
-    assert after.pop("StoredFile") == before.pop("StoredFile") + 1
+    assert after.pop("StoredFile") == before.pop("StoredFile") + 3  # it, our 999 and 277CA
     # The audit log records the import and the rejection.
     assert after.pop("AuditEvent") == before.pop("AuditEvent") + 2
     assert after == before  # no patient, coverage, encounter, charge, entry or claim
