@@ -471,11 +471,17 @@ def import_command(
     rules: Path | None = typer.Option(
         None, "--rules", help="Folder of payer rule files, as for scrub (same default)."
     ),
+    acks: Path | None = typer.Option(
+        None,
+        "--acks",
+        file_okay=False,
+        help="Folder to write our 999 and 277CA for each file into (they are kept either way).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Import 837P/837I files (one transaction each): claims recorded, scrubbed and queued for
-    the next submit, or rejected with the reason. Exit 1 when a file is refused or a claim
-    rejected."""
+    the next submit, or rejected with the reason; the sender gets our 999 for the file and a
+    277CA for its claims. Exit 1 when a file is refused or a claim rejected."""
     from datetime import date
 
     from claims.config import payer_rules_dir
@@ -489,6 +495,11 @@ def import_command(
     if folder is not None and not folder.is_dir():
         raise InvalidInput(f"--rules: {folder} is not a folder")
     payer_rules = load_rule_directory(folder) if folder is not None else None
+    if acks is not None:
+        try:
+            acks.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"--acks: cannot make folder {acks} ({exc.strerror})") from exc
     engine = _engine()
     require_current(engine)
     factory = session_factory(engine)
@@ -511,16 +522,28 @@ def import_command(
             for v in c.claims
         ]  # fmt: skip
         rejected = [{"clm01": c.clm01, "reason": c.rejected} for c in result.rejected]
+        answers = []
+        for ack in result.acknowledgments:
+            written = None
+            if acks is not None:
+                written = acks / ack.name
+                written.write_text(ack.text, encoding="utf-8", newline="")
+            answers.append({"kind": ack.kind, "file_id": ack.file_id, "name": ack.name,
+                            "path": None if written is None else str(written)})  # fmt: skip
         reports.append(
             {"path": str(path), "file_id": result.file_id, "sha256": result.sha256,
              "kind": result.kind, "status": result.status.value, "claims": claims,
              "rejected": rejected, "error": result.error,
-             "skipped_segments": result.skipped_segments}
+             "skipped_segments": result.skipped_segments, "acknowledgments": answers}
         )  # fmt: skip
+        answered = ", ".join(
+            f"{a['kind']} {a['path'] or 'kept as file ' + str(a['file_id'])}" for a in answers
+        )
+        answered = f" (answered: {answered})" if answered else ""
         duplicate = f"{path}: duplicate of stored file {result.file_id}, nothing changed; it"
         if result.error is not None:
             head = f"{duplicate} was" if result.status is IntakeStatus.DUPLICATE else f"{path}:"
-            lines.append(f"{head} refused: {result.error}")
+            lines.append(f"{head} refused: {result.error}{answered}")
             continue
         ready = sum(1 for c in claims if c["state"] == "ready")
         summary = (
@@ -528,9 +551,9 @@ def import_command(
             f"{len(rejected)} rejected, {result.skipped_segments} segments skipped"
         )
         if result.status is IntakeStatus.DUPLICATE:
-            lines.append(f"{duplicate} imported {summary}")
+            lines.append(f"{duplicate} imported {summary}{answered}")
         else:
-            lines.append(f"{path}: {result.kind} imported: {summary}")
+            lines.append(f"{path}: {result.kind} imported: {summary}{answered}")
         lines += [f"  rejected {r['clm01']}: {r['reason']}" for r in rejected]
         lines += [
             f"  claim {v.claim_id} ({c.clm01}) {v.state}: {', '.join(v.scrub_errors)}"
