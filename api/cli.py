@@ -616,6 +616,183 @@ def ingest(
         raise typer.Exit(1)
 
 
+# Deposits, reconciliation and unapplied cash (issue 5, item 7).
+
+deposits_app = typer.Typer(help="Bank deposits.", no_args_is_help=True)
+app.add_typer(deposits_app, name="deposits")
+unapplied_app = typer.Typer(help="Money waiting in unapplied cash.", no_args_is_help=True)
+app.add_typer(unapplied_app, name="unapplied")
+remittance_app = typer.Typer(help="Remittances already received.", no_args_is_help=True)
+app.add_typer(remittance_app, name="remittance")
+
+
+@deposits_app.command("import")
+def deposits_import(
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="The bank's CSV: date, amount, reference[, description].",
+    ),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Import a bank deposit CSV (all or nothing: a bad row is named and nothing changes; rows
+    imported before are not added again), then match deposits to remittances."""
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+    from remittance.deposits import MATCHED, import_deposits
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice_id = _practice_id(session, practice)
+        result = import_deposits(
+            session, practice_id=practice_id, data=file.read_bytes(), name=file.name, actor="cli"
+        )
+    payload = result.as_json()
+    lines = [
+        f"{file}: {result.rows} rows: {result.added} deposits added, {result.already_present} "
+        f"already present; {payload['matched']} deposits matched to remittances"
+    ]
+    lines += [f"  deposit {m.deposit_id} {m.status}: {m.reason}" for m in result.matches
+              if m.status != MATCHED]  # fmt: skip
+    _emit(payload, as_json, "\n".join(lines))
+
+
+@app.command()
+def reconcile(
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Match deposits to remittances (trace number and amount), then show cash posted against
+    deposits and what is unreconciled either way."""
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+    from remittance.deposits import match_deposits, reconciliation
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice_id = _practice_id(session, practice)
+        match_deposits(session, practice_id=practice_id)
+        payload = reconciliation(session, practice_id=practice_id).as_json()
+    t = payload["totals"]
+    lines = [
+        f"deposited {t['deposited']}, cash posted {t['cash_posted']}, difference {t['difference']}",
+        f"{t['deposits']} deposits ({t['unmatched_deposits']} unmatched), {t['remittances']} "
+        f"remittances ({t['unmatched_remittances']} unmatched)",
+    ]
+    lines += [
+        f"  deposit {d['deposit_id']} {d['deposit_date']} reference {d['reference']}: "
+        f"{d['amount']}, cash posted {d['cash_posted']}"
+        for d in payload["unreconciled"]["deposits"]
+    ]
+    lines += [
+        f"  remittance {r['remittance_id']} {r['payment_date']} trace {r['trace_number']}: "
+        f"cash posted {r['cash_posted']}, in no deposit"
+        if r["deposit_id"] is None
+        else f"  remittance {r['remittance_id']}: cash posted {r['cash_posted']}, payment "
+        f"{r['payment']}"
+        for r in payload["unreconciled"]["remittances"]
+    ]
+    lines.append("reconciled" if payload["reconciled"] else "not reconciled")
+    _emit(payload, as_json, "\n".join(lines))
+
+
+@unapplied_app.command("list")
+def unapplied_list(
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """What waits in unapplied cash: claim payments to apply, held remittances to release, and
+    what releases left over."""
+    from claims.db import session_factory, transaction
+    from claims.money import to_decimal
+    from claims.schema import require_current
+    from remittance.unapplied import list_unapplied, unapplied_balance
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice_id = _practice_id(session, practice)
+        items = list_unapplied(session, practice_id=practice_id)
+        balance = unapplied_balance(session, practice_id=practice_id)
+    payload = {"balance": str(to_decimal(balance)), "items": [i.as_json() for i in items]}
+    lines = [f"unapplied cash {payload['balance']}; {len(items)} open item(s)"]
+    for i in items:
+        suggested = ", ".join(map(str, i.suggested_claim_ids))
+        lines.append(
+            f"  item {i.item_id} {i.kind} {to_decimal(i.amount_cents)} remittance "
+            f"{i.remittance_id} (trace {i.trace_number})"
+            + (f", suggested claims {suggested}" if suggested else "")
+        )
+        lines.append(f"    {i.summary}")
+    _emit(payload, as_json, "\n".join(lines))
+
+
+@unapplied_app.command("apply")
+def unapplied_apply(
+    item_id: int = typer.Argument(..., help="The rework item of the unapplied claim payment."),
+    claim: int = typer.Option(..., "--claim", help="The claim (ID) it pays."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Apply an unapplied claim payment to the claim you chose, through the normal posting
+    rules, and close its item."""
+    from datetime import date
+
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+    from remittance.unapplied import apply_unapplied
+
+    engine = _engine()
+    require_current(engine)
+    with transaction(session_factory(engine)) as session:
+        practice_id = _practice_id(session, practice)
+        result = apply_unapplied(
+            session, practice_id=practice_id, item_id=item_id, claim_id=claim, actor="cli",
+            today=date.today(),
+        )  # fmt: skip
+    payload = result.as_json()
+    _emit(payload, as_json, f"item {item_id}: {payload['applied']} applied to claim {claim}; "
+          f"item closed")  # fmt: skip
+
+
+@remittance_app.command("release")
+def remittance_release(
+    remittance_id: int = typer.Argument(..., help="The held remittance."),
+    yes: bool = typer.Option(False, "--yes", help="Release without asking."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Release a held remittance once you have checked it: its claims and PLB post, and what
+    its payment does not explain stays in unapplied cash with a rework item."""
+    from datetime import date
+
+    from claims.db import session_factory, transaction
+    from claims.schema import require_current
+    from remittance.unapplied import describe_held, release_remittance
+
+    engine = _engine()
+    require_current(engine)
+    factory = session_factory(engine)
+    with factory() as session:
+        practice_id = _practice_id(session, practice)
+        shown = describe_held(session, practice_id=practice_id, remittance_id=remittance_id)
+    if not yes:
+        typer.confirm(f"{shown}\nRelease it and post its claims?", abort=True, err=True)
+    with transaction(factory) as session:
+        result = release_remittance(
+            session, practice_id=practice_id, remittance_id=remittance_id, actor="cli",
+            today=date.today(),
+        )  # fmt: skip
+    payload = result.as_json()
+    _emit(payload, as_json, f"remittance {remittance_id} released: {result.matched} of "
+          f"{result.claims} claims applied ({payload['applied']}), {payload['unapplied']} in "
+          f"unapplied cash")  # fmt: skip
+
+
 def main() -> None:
     """Entry point of the `claims` console script."""
     try:
