@@ -58,7 +58,8 @@ def load_claims(url: str, path: Path) -> None:
             **address,
         )  # fmt: skip
         payer = Payer(
-            practice_id=practice.id, payer_code="BENCHPAYER", name="ACME", claim_filing_indicator="CI",
+            practice_id=practice.id, payer_code="BENCHPAYER", name="ACME",
+            claim_filing_indicator="CI",
             claim_kinds=ClaimKinds.BOTH, **address,
         )  # fmt: skip
         patient = Patient(
@@ -111,7 +112,8 @@ def load_claims(url: str, path: Path) -> None:
                 rows.append(
                     {"practice_id": practice.id, "claim_id": claim_id, "charge_line_id": next(ids),
                      "line_number": number,
-                     "line_control_number": svc.reference("6R") or f"{clp.patient_control_number}{number:02d}",
+                     "line_control_number":
+                         svc.reference("6R") or f"{clp.patient_control_number}-{number}",
                      "charge_cents": svc.charge_cents}
                 )  # fmt: skip
         session.execute(insert(ClaimLine), rows)
@@ -121,7 +123,8 @@ def load_claims(url: str, path: Path) -> None:
         )
         postings = [
             ledger.Posting(
-                debit_account_id=receivable, credit_account_id=gross, amount_cents=r["charge_cents"],
+                debit_account_id=receivable, credit_account_id=gross,
+                amount_cents=int(r["charge_cents"]),  # type: ignore[call-overload]
                 kind=EntryKind.CHARGE, posting_date=day, actor="bench", charge_line_id=cl,
                 memo="bench charge",
             )
@@ -146,6 +149,7 @@ def ingest(url: str, path: Path) -> None:
     with session_factory(engine)() as session:
         practice_id = session.scalar(select(Practice.id).where(Practice.code == "BENCH"))
         session.rollback()
+        assert practice_id is not None, "load the claims first (--child load)"
         started = time.perf_counter()
         report = ingest_file(
             session, practice_id=practice_id, content=content, name=path.name, actor="bench",

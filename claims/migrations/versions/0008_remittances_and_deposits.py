@@ -18,6 +18,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+TRANSACTION_KINDS = ("835", "999", "277CA", "EOB")
+REMITTANCE_STATUSES = ("posted", "held", "released")
 
 # (table, column, referenced table): nullable links added to existing tables. On SQLite they
 # are added with ALTER TABLE ... ADD COLUMN and an inline named REFERENCES, never by copying
@@ -80,7 +82,7 @@ def upgrade() -> None:
                 create_constraint=True,
             ),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
         sa.Column("source_file_id", ID, nullable=False),
@@ -141,7 +143,7 @@ def upgrade() -> None:
                 create_constraint=True,
             ),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("claim_count", sa.Integer(), nullable=False),
         sa.Column("applied_count", sa.Integer(), nullable=False),
         sa.Column("unapplied_count", sa.Integer(), nullable=False),
@@ -198,8 +200,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for table, column in (("rework_items", "suggested_claim_ids"), ("rework_items", "segment_position"), ("adjudications", "match_rule")):  # fmt: skip
-        op.drop_column(table, column)
+    op.drop_column("rework_items", "suggested_claim_ids")
+    op.drop_column("rework_items", "segment_position")
+    op.drop_column("adjudications", "match_rule")
     for table, column, target in reversed(LINKS):
         op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
         if not sqlite:
