@@ -24,18 +24,10 @@ from remittance.deposits import (
     reconciliation,
 )
 from tests.api.test_cli import claims_cli
-from tests.claims.factories import ACTOR, make_office
-from tests.remittance.helpers import GOLDEN, PAYER_CODE, assert_era_invariants, ingest
+from tests.claims.factories import ACTOR
+from tests.remittance.helpers import GOLDEN, assert_era_invariants, ingest
 
 PAYEE = "N1*PE*MAIN STREET CLINIC*XX*1234567893"
-
-
-@pytest.fixture
-def office(session: Session):  # type: ignore[no-untyped-def]
-    office = make_office(session)
-    office.payer.payer_code = PAYER_CODE
-    session.flush()
-    return office
 
 
 def _era(

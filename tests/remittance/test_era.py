@@ -19,10 +19,9 @@ from claims.ledger.models import AccountKind, Entry, EntryKind
 from claims.patients.models import CoverageOrder
 from claims.remittances.models import Remittance, RemittanceStatus
 from claims.rework.models import Category, ReworkItem, Source
-from tests.claims.factories import make_coverage, make_office, make_payer
+from tests.claims.factories import make_coverage, make_payer
 from tests.remittance.helpers import (
     GOLDEN,
-    PAYER_CODE,
     account_balance,
     assert_era_invariants,
     golden_claim,
@@ -30,14 +29,6 @@ from tests.remittance.helpers import (
 )
 
 pytestmark = pytest.mark.database
-
-
-@pytest.fixture
-def office(session: Session):  # type: ignore[no-untyped-def]
-    office = make_office(session)
-    office.payer.payer_code = PAYER_CODE
-    session.flush()
-    return office
 
 
 def _state(session: Session, claim: Claim) -> ClaimState:

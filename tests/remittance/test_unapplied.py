@@ -44,14 +44,6 @@ from tests.remittance.helpers import (
 pytestmark = pytest.mark.database
 
 
-@pytest.fixture
-def office(session: Session):  # type: ignore[no-untyped-def]
-    office = make_office(session)
-    office.payer.payer_code = PAYER_CODE
-    session.flush()
-    return office
-
-
 def _state(session: Session, claim: Claim) -> ClaimState:
     session.refresh(claim)
     return claim.state
