@@ -56,9 +56,28 @@ def money(cents: int) -> str:
 
 def line_imbalance(claim: ClaimPayment, line: ServiceLine) -> Imbalance | None:
     """The line rule for one service line, or None when it holds."""
-    expected = line.charge_cents - sum(a.amount_cents for a in line.adjustments)
-    if expected == line.paid_cents:
+    adjusted = 0
+    for a in line.adjustments:
+        adjusted += a.amount_cents
+    if line.charge_cents - adjusted == line.paid_cents:
         return None
+    return _line_finding(claim, line, line.charge_cents - adjusted)
+
+
+def claim_imbalance(claim: ClaimPayment) -> Imbalance | None:
+    """The claim rule (claim and line CAS together), or None when it holds."""
+    adjusted = 0
+    for a in claim.adjustments:
+        adjusted += a.amount_cents
+    for line in claim.lines:
+        for a in line.adjustments:
+            adjusted += a.amount_cents
+    if claim.charge_cents - adjusted == claim.paid_cents:
+        return None
+    return _claim_finding(claim, claim.charge_cents - adjusted)
+
+
+def _line_finding(claim: ClaimPayment, line: ServiceLine, expected: int) -> Imbalance:
     return Imbalance(
         LINE,
         line.position,
@@ -69,15 +88,7 @@ def line_imbalance(claim: ClaimPayment, line: ServiceLine) -> Imbalance | None:
     )
 
 
-def claim_imbalance(claim: ClaimPayment) -> Imbalance | None:
-    """The claim rule (claim and line CAS together), or None when it holds."""
-    adjusted = sum(a.amount_cents for a in claim.adjustments)
-    for line in claim.lines:
-        for a in line.adjustments:
-            adjusted += a.amount_cents
-    expected = claim.charge_cents - adjusted
-    if expected == claim.paid_cents:
-        return None
+def _claim_finding(claim: ClaimPayment, expected: int) -> Imbalance:
     return Imbalance(
         CLAIM,
         claim.position,
@@ -118,10 +129,20 @@ def _transaction_rule(
 
 def claim_findings(claim: ClaimPayment) -> list[Imbalance]:
     """Every line rule of a claim that fails, then its claim rule if it fails."""
-    found = [f for line in claim.lines if (f := line_imbalance(claim, line)) is not None]
-    whole = claim_imbalance(claim)
-    if whole is not None:
-        found.append(whole)
+    # The two rules in one pass: this runs once per claim of every 835 posted.
+    found: list[Imbalance] = []
+    adjusted = 0
+    for a in claim.adjustments:
+        adjusted += a.amount_cents
+    for line in claim.lines:
+        on_line = 0
+        for a in line.adjustments:
+            on_line += a.amount_cents
+        adjusted += on_line
+        if line.charge_cents - on_line != line.paid_cents:
+            found.append(_line_finding(claim, line, line.charge_cents - on_line))
+    if claim.charge_cents - adjusted != claim.paid_cents:
+        found.append(_claim_finding(claim, claim.charge_cents - adjusted))
     return found
 
 
