@@ -523,3 +523,27 @@ def test_the_public_277ca_samples(session: Session, x12_samples: Path) -> None:
     assert rejected.state is S.REJECTED and rejected.payer_claim_number == "1107000000001120"
     (item,) = items(session, rejected)
     assert item.codes == "A7:562:85" and item.category is Category.MISSING_INFORMATION
+
+
+def test_a_ta1_beside_a_999_in_one_interchange_applies_both(session: Session) -> None:
+    office, batch, claims = sent(session, counters={CounterKind.INTERCHANGE: 17})
+    isa, rest = golden("999_accepted.x12", **numbers(batch)).split("\n", 1)
+    text = f"{isa}\nTA1*000000017*261123*0930*E*026~\n{rest}"
+    report = ingest(session, office, text, "ta1-999.x12")
+    assert report.kind == "TA1" and report.status == "processed"
+    ta1, ack = report.transactions
+    assert (ta1.details["acknowledgment"], ack.details["acknowledgment"]) == ("TA1", "999")
+    assert "accepted with errors: invalid element separator (026)" in ta1.exceptions[0]
+    assert [c.state for c in claims] == [S.RECEIVED, S.RECEIVED]
+
+
+def test_a_split_claim_is_accepted_and_the_split_noted(session: Session) -> None:
+    office, batch, claims = sent(session, [None] * 3)
+    pcns = {f"clm{n}": c.patient_control_number for n, c in enumerate(claims, 1)}
+    text = golden("277ca_provider_rejected.x12", gs06=str(batch.group_control_number), **pcns)
+    text = text.replace("STC*A3:562:85**U*150", "STC*A1:19:85**WQ*150")
+    text = text.replace(f"TRN*2*{pcns['clm1']}~\nSTC*A1:19*", f"TRN*2*{pcns['clm1']}~\nSTC*A5:20*")
+    ingest(session, office, text, "split.277")
+    assert claims[0].state is S.ACCEPTED
+    assert "expect several claims for it in the 835" in (last(session, claims[0]).reason or "")
+    assert claims[1].state is S.RECEIVED
