@@ -437,9 +437,7 @@ class TransactionBuilder:
         procedures = _procedure_memo.setdefault(component, {}).get
         decimals = _decimal_memo.get
         new = _new
-        pos = position - 1
-        for raw in islice(raws, start, None):
-            pos += 1
+        for pos, raw in enumerate(islice(raws, start, None), position):
             e = raw.split(separator)
             sid = e[0]
             if sid == "CAS":
