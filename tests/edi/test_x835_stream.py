@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from edi.x12 import X12Error
+from edi.x835 import reader as reader_module
 from edi.x835.balance import (
     balance,
     claim_findings,
@@ -201,6 +202,32 @@ def test_the_content_hash_ignores_envelope_delimiters_and_layout() -> None:
 def test_any_changed_element_changes_the_content_hash(old: str, new: str) -> None:
     assert old in PAID
     assert end_of(PAID.replace(old, new)).content_sha256 != end_of(PAID).content_sha256
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 17, 64, 1 << 16])
+def test_layouts_read_the_same_wherever_the_chunks_end(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # The reader splits whole chunks at once and cleans only untidy ones: a line break, an
+    # indent or an empty segment cut in two by a chunk boundary must still read the same.
+    one_line = PAID.replace("~\n", "~")
+    expected = list(stream_835(one_line))
+    layouts = {
+        one_line: [],
+        PAID: ["line breaks between segments"],
+        PAID.replace("~\n", "~\r\n"): ["line breaks between segments"],
+        PAID.replace("~\n", "~\n\n"): ["line breaks between segments"],
+        one_line.replace("~N1", "~  N1").replace("~CLP", "~\tCLP"): ["spaces before segments"],
+        PAID.replace("~\nSVC", "\r\n~\r\n SVC"): [
+            "line breaks between segments",
+            "spaces before segments",
+        ],
+    }
+    monkeypatch.setattr(reader_module, "_CHUNK", chunk)
+    for text, warnings in layouts.items():
+        reader = Reader835(text)
+        assert list(reader.events()) == expected
+        assert reader.warnings == warnings
 
 
 def test_a_header_segment_after_the_claims_began_is_refused() -> None:
