@@ -20,7 +20,7 @@ from claims.files.models import Direction, FileKind, FileStatus, StoredFile
 from claims.files.service import store_file
 from edi.inspect import kind_of
 from edi.x12 import X12Error, read_segments
-from remittance.report import REJECTED, FileReport
+from remittance.report import DUPLICATE, FileReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def ingest_file(
         report.settle_status()
         return report
     report.settle_status()
-    stored.status = FileStatus.DUPLICATE if report.status == "duplicate" else FileStatus.PROCESSED
+    stored.status = FileStatus.DUPLICATE if report.status == DUPLICATE else FileStatus.PROCESSED
     stored.error = None
     stored.processed_at = utcnow()
     session.commit()
@@ -132,4 +132,4 @@ def _refuse(stored: StoredFile, error: str) -> None:
     stored.processed_at = utcnow()
 
 
-__all__ = ["REJECTED", "FileReport", "Inbound", "detect_kind", "ingest_file"]
+__all__ = ["FileReport", "Inbound", "detect_kind", "ingest_file"]

@@ -85,9 +85,8 @@ class Totals:
     denials: int = 0
     rework_items: int = 0
     exceptions: list[str] = field(default_factory=list)
-    # (claim ID, PCN, payer claim number, AMT*I cents): for interest and PLB references.
+    # (claim ID, AMT*I cents) of the claims applied: PLB L6 interest is allocated by them.
     interest: list[tuple[int, int]] = field(default_factory=list)
-    claims_by_reference: dict[str, int] = field(default_factory=dict)
 
 
 class _Claim(NamedTuple):
@@ -169,6 +168,7 @@ class Poster:
         self.session = session
         self.ctx = context
         self.chosen = chosen or {}
+        self._chunk_coverages: dict[int, list[_Cov]] = {}
         self.totals = Totals()
         self._states: dict[int, ClaimState] = {}
         self._appeal_days: dict[int, int] = {
@@ -182,6 +182,7 @@ class Poster:
         if not clps:
             return
         claims, lines, coverages = self._load(clps)
+        self._chunk_coverages = coverages  # transfers find the next party in them
         plans: list[_Plan] = []
         unapplied: list[tuple[ClaimPayment, _Unapplied]] = []
         for clp in clps:
@@ -378,6 +379,10 @@ class Poster:
                 "; ".join(f.message for f in findings) + ": not applied until a person checks it",
                 claim_id=claim.id,
             )
+        if claim.patient_id not in coverages:  # found by a fallback, outside the chunk's load
+            coverages[claim.patient_id] = self._coverages([claim.patient_id]).get(
+                claim.patient_id, []
+            )
         claim_lines = lines.get(claim.id, [])
         if not claim_lines:
             raise _Unapplied(f"claim {clp.patient_control_number}: the claim has no lines")
@@ -388,7 +393,7 @@ class Poster:
             if clp.paid_cents:
                 raise _Unapplied(f"claim {clp.patient_control_number}: a predetermination pays")
             return _Plan(clp, claim, rule, coverage_id, None, [], [])
-        return self._plan_payment(clp, claim, rule, coverage_id, claim_lines, coverages)
+        return self._plan_payment(clp, claim, rule, coverage_id, claim_lines)
 
     def _paying_coverage(
         self, claim: _Claim, clp: ClaimPayment, coverages: dict[int, list[_Cov]]
@@ -410,7 +415,6 @@ class Poster:
         rule: str,
         coverage_id: int,
         claim_lines: list[_Line],
-        coverages: dict[int, list[_Cov]],
     ) -> _Plan:
         if clp.lines:
             pairs = self._match_lines(clp, claim_lines)
@@ -666,7 +670,7 @@ class Poster:
         }
         if not wanted:
             return {}
-        coverages = self._coverages({patient for _, patient, _ in wanted})
+        coverages = self._chunk_coverages
         chosen: dict[tuple[int, int], tuple[str, int]] = {}
         for coverage_id, patient_id, day in wanted:
             covs = coverages.get(patient_id, [])
