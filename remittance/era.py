@@ -13,6 +13,7 @@ clearing nets to zero for each remittance (`claims check` verifies it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,13 +25,13 @@ from claims.errors import InvalidInput, NotFound
 from claims.files.models import InboundTransaction, StoredFile, TransactionKind
 from claims.ledger import service as ledger
 from claims.ledger.models import AccountKind, EntryKind
-from claims.practice.models import PartnerPayerId, Payer
+from claims.practice.models import PartnerPayerId, Payer, Practice
 from claims.remittances.models import Remittance, RemittanceKind, RemittanceStatus
 from claims.rework.models import Category, ReworkItem, Source
 from claims.rework.service import priority
 from edi.x835.balance import money, transaction_imbalance_of
 from edi.x835.models import ClaimPayment, ProviderAdjustment, TransactionEnd, TransactionStart
-from edi.x835.reader import stream_835
+from edi.x835.reader import Event, stream_835
 from remittance.ingest import Inbound
 from remittance.posting import CHUNK, Context, Poster, Totals
 from remittance.report import CONFLICT, DUPLICATE, HELD, POSTED, FileReport, TransactionReport
@@ -79,15 +80,28 @@ def idempotency_key(start: TransactionStart) -> str:
 
 def ingest_835(session: Session, inbound: Inbound, report: FileReport) -> None:
     """Post every transaction set of an 835 file (the ingest handler for 835s)."""
+    post_stream(session, inbound, stream_835(inbound.content, name=inbound.name), report)
+
+
+def post_stream(
+    session: Session,
+    inbound: Inbound,
+    events: Iterable[Event],
+    report: FileReport,
+    *,
+    kind: TransactionKind = TransactionKind.X835,
+) -> None:
+    """Post a stream of remittance events (an 835's, or a paper EOB's read as one) and
+    commit: each transaction set once, in its own savepoint."""
     treatments = load_treatments()
     accounts = Accounts.of(session, inbound.practice_id)
     current: _Transaction | None = None
-    for event in stream_835(inbound.content, name=inbound.name):
+    for event in events:
         if isinstance(event, ClaimPayment):
             assert current is not None  # the reader yields a start before any claim
             current.claim(event)
         elif isinstance(event, TransactionStart):
-            current = _Transaction(session, inbound, event, accounts, treatments)
+            current = _Transaction(session, inbound, event, accounts, treatments, kind=kind)
         else:
             assert current is not None
             report.transactions.append(current.finish(event))
@@ -111,17 +125,15 @@ def repost(
     stored = session.get(StoredFile, remittance.source_file_id)
     if stored is None or stored.practice_id != remittance.practice_id:
         raise NotFound(f"remittance {remittance.id}: its stored file is missing")
-    if remittance.kind is not RemittanceKind.ERA:
-        raise InvalidInput(f"remittance {remittance.id}: not an 835, so it cannot be re-read")
     inbound = Inbound(remittance.practice_id, stored, stored.content, stored.name, actor, today)
     current: _Transaction | None = None
-    for event in stream_835(stored.content, name=stored.name):
+    for event in _stored_events(session, remittance, stored):
         if isinstance(event, TransactionStart):
             if event.position == remittance.position:
                 accounts = Accounts.of(session, remittance.practice_id)
                 current = _Transaction(
                     session, inbound, event, accounts, load_treatments(), record=remittance,
-                    chosen=chosen,
+                    chosen=chosen, kind=_KIND_OF[remittance.kind],
                 )  # fmt: skip
         elif current is None:
             continue
@@ -140,6 +152,20 @@ def repost(
     )
 
 
+def _stored_events(session: Session, remittance: Remittance, stored: StoredFile) -> Iterable[Event]:
+    """The events of a remittance's stored file: its 835, or the paper EOB a person entered."""
+    if remittance.kind is RemittanceKind.ERA:
+        return stream_835(stored.content, name=stored.name)
+    from remittance.eob import eob_events, read_eob
+
+    practice = session.get(Practice, remittance.practice_id)
+    assert practice is not None
+    return eob_events(read_eob(stored.content, name=stored.name), practice_name=practice.name)
+
+
+_KIND_OF = {RemittanceKind.ERA: TransactionKind.X835, RemittanceKind.MANUAL: TransactionKind.EOB}
+
+
 class _Transaction:
     """One ST..SE being posted (or, when its key was seen before, only compared)."""
 
@@ -153,9 +179,11 @@ class _Transaction:
         *,
         record: Remittance | None = None,
         chosen: dict[int, int] | None = None,
+        kind: TransactionKind = TransactionKind.X835,
     ) -> None:
         """record: the remittance of a stored transaction set posted again (see repost)."""
         self.session = session
+        self.kind = kind
         self.inbound = inbound
         self.start = start
         self.accounts = accounts
@@ -173,7 +201,7 @@ class _Transaction:
         self.seen = session.scalar(
             select(InboundTransaction).where(
                 InboundTransaction.practice_id == inbound.practice_id,
-                InboundTransaction.kind == TransactionKind.X835,
+                InboundTransaction.kind == kind,
                 InboundTransaction.key == self.key,
             )
         )
@@ -222,14 +250,16 @@ class _Transaction:
     def _records(self, status: RemittanceStatus) -> Remittance:
         start, inbound = self.start, self.inbound
         seen = InboundTransaction(
-            practice_id=inbound.practice_id, kind=TransactionKind.X835, key=self.key,
+            practice_id=inbound.practice_id, kind=self.kind, key=self.key,
             content_sha256="", source_file_id=inbound.stored.id, position=start.position,
         )  # fmt: skip
         self.session.add(seen)
         self.session.flush()
         trace = start.trace
+        manual = self.kind is TransactionKind.EOB
         record = Remittance(
-            practice_id=inbound.practice_id, kind=RemittanceKind.ERA,
+            practice_id=inbound.practice_id,
+            kind=RemittanceKind.MANUAL if manual else RemittanceKind.ERA,
             inbound_transaction_id=seen.id, source_file_id=inbound.stored.id,
             position=start.position, control_number=start.control_number[:9],
             payer_id=_payer_id(self.session, inbound.practice_id, start),
@@ -248,7 +278,8 @@ class _Transaction:
 
     @property
     def _actor(self) -> str:
-        return f"{ACTOR_PREFIX}:{self.inbound.actor}"[:80]
+        prefix = "eob" if self.kind is TransactionKind.EOB else ACTOR_PREFIX
+        return f"{prefix}:{self.inbound.actor}"[:80]
 
     def _context(self, remittance_id: int) -> Context:
         start, a = self.start, self.accounts
@@ -471,4 +502,4 @@ def _claim_named(session: Session, practice_id: int, reference: str) -> int | No
     return found[0] if len(found) == 1 else None
 
 
-__all__ = ["idempotency_key", "ingest_835", "repost"]
+__all__ = ["idempotency_key", "ingest_835", "post_stream", "repost"]

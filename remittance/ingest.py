@@ -1,4 +1,5 @@
-"""Taking in files that come back (835, 999, 277CA): recognise, keep, and apply each one.
+"""Taking in files that come back (835, 999, 277CA, TA1, and paper EOBs a person entered):
+recognise, keep, and apply each one.
 
 This is the unit of work for a file, like a job runner: it commits. The file is kept first
 (and committed) so that nothing received is ever lost, then it is read whole to refuse a
@@ -16,6 +17,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from claims.base import utcnow
+from claims.errors import InvalidInput
 from claims.files.models import Direction, FileKind, FileStatus, StoredFile
 from claims.files.service import store_file
 from edi.inspect import kind_of
@@ -39,7 +41,10 @@ class Inbound:
 # is malformed; then it applies each transaction set and commits it, adding its report.
 Handler = Callable[[Session, Inbound, FileReport], None]
 
+EOB = "EOB"  # a paper EOB or check entered by a person (remittance/eob.py)
+
 _FILE_KINDS = {
+    EOB: FileKind.OTHER,
     "835": FileKind.X835,
     "999": FileKind.X999,
     "277CA": FileKind.X277CA,
@@ -48,8 +53,10 @@ _FILE_KINDS = {
 
 
 def detect_kind(content: bytes, *, name: str | None = None) -> str:
-    """835, 999, 277CA or TA1 from the file's own envelope (GS08 and ST01), never its name;
-    X12Error when it is not X12 or holds none of these."""
+    """835, 999, 277CA or TA1 from the file's own envelope (GS08 and ST01), never its name,
+    or EOB for a JSON document; X12Error when it is none of these."""
+    if content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return EOB
     gs08 = ""
     for seg in read_segments(content, name=name):
         if seg.id == "TA1":
@@ -74,6 +81,10 @@ def _handler(kind: str) -> Handler:
         from remittance.era import ingest_835
 
         return ingest_835
+    if kind == EOB:
+        from remittance.eob import ingest_eob
+
+        return ingest_eob
     from remittance.acks import ingest_277ca, ingest_999, ingest_ta1
 
     return {"999": ingest_999, "277CA": ingest_277ca, "TA1": ingest_ta1}[kind]
@@ -110,9 +121,9 @@ def ingest_file(
     inbound = Inbound(practice_id, stored, content, name, actor, today)
     try:
         _handler(report.kind)(session, inbound, report)
-    except X12Error as exc:
+    except (X12Error, InvalidInput) as exc:
         session.rollback()
-        report.error = exc.describe()
+        report.error = exc.describe() if isinstance(exc, X12Error) else str(exc)
         report.transactions.clear()
         _refuse(stored, report.error)
         session.commit()

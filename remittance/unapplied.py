@@ -1,7 +1,7 @@
 """Unapplied cash worked by a person: the list of what waits, applying a claim payment to the
 claim a person chose, and releasing a held remittance.
 
-Both actions re-read the remittance's stored 835 and post through the normal path
+Both actions re-read the remittance's stored 835 (or paper EOB) and post through the normal path
 (remittance.era.repost) into the same remittance, after reversing exactly the entry that put
 the money in unapplied cash, so ERA clearing still nets to zero for the remittance.
 """
@@ -21,7 +21,7 @@ from claims.claim.models import Claim
 from claims.errors import InvalidInput, NotFound, StateError
 from claims.ledger import service as ledger
 from claims.ledger.models import AccountKind, Entry, EntryKind
-from claims.remittances.models import Remittance, RemittanceKind, RemittanceStatus
+from claims.remittances.models import Remittance, RemittanceStatus
 from claims.rework.models import Category, ItemStatus, ReworkItem, ReworkNote, Source
 from claims.rework.service import priority
 from edi.x835.balance import money
@@ -252,10 +252,6 @@ def apply_unapplied(
         raise InvalidInput(
             f"rework item {item_id}: not an unapplied claim payment (source {item.source.value}, "
             f"codes {item.codes.split(' ')[0]}); only those are applied by hand"
-        )
-    if remittance.kind is not RemittanceKind.ERA:
-        raise InvalidInput(
-            f"rework item {item_id}: remittance {remittance.id} is not an 835; post it by hand"
         )
     chosen = session.scalar(
         select(Claim.id).where(Claim.id == claim_id, Claim.practice_id == practice_id)
