@@ -285,6 +285,8 @@ def inspect_command(
     except OSError as exc:
         typer.echo(f"error: {file}: cannot read ({exc.strerror or type(exc).__name__})", err=True)
         raise typer.Exit(2) from None
+    if summary.kind == "835" and not as_json:
+        _show_remittance(file)
     counts = f"{summary.transactions} transaction set(s), {summary.claims} claim(s)"
     if summary.charge_total is not None:
         counts += f", charges {summary.charge_total:.2f}"
@@ -300,6 +302,20 @@ def inspect_command(
     _emit(summary.as_json(), as_json, "\n".join(lines))
     if summary.errors:
         raise typer.Exit(1)
+
+
+def _show_remittance(file: Path) -> None:
+    """An 835 as a paper remittance advice, as far as it can be read (the summary after it
+    names what stopped it)."""
+    from edi.x12 import X12Error
+    from edi.x835.view import render_835
+
+    try:
+        for line in render_835(file, name=str(file)):
+            typer.echo(line)
+    except X12Error:
+        typer.echo("(the file cannot be read further: see the problems below)")
+    typer.echo("")
 
 
 @codes_app.command("import")
