@@ -116,6 +116,57 @@ class Drug:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimAdjustment:
+    """One CAS triplet of another payer's adjudication: group code, CARC, amount, quantity."""
+
+    group: str  # CO, OA, PI, PR
+    reason: str  # CARC
+    amount_cents: int
+    quantity_thousandths: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineAdjudication:
+    """Loop 2430: what another payer did with one service line (SVD, CAS, DTP*573, AMT*EAF).
+
+    The line balances: its charge (SV102 / SV203) less these adjustments is what was paid.
+    """
+
+    payer_id: str  # SVD01: the 2330B NM109 of the payer that adjudicated it
+    paid_cents: int  # SVD02
+    adjudicated_on: date  # DTP*573
+    adjustments: tuple[ClaimAdjustment, ...] = ()
+    remaining_patient_liability_cents: int | None = None  # AMT*EAF
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPayer:
+    """Loops 2320, 2330A and 2330B: another payer of the claim (the primary, on a claim to the
+    secondary) with its subscriber and, once it has adjudicated the claim, its claim-level
+    adjustments, what it paid and when.
+
+    The claim balances for each adjudicating payer: CLM02 less its claim-level adjustments
+    less its line adjustments (loop 2430) is what it paid (AMT*D).
+    """
+
+    payer_responsibility: str  # SBR01: P, S, T
+    relationship: str  # SBR02: the patient's relationship to this payer's subscriber
+    claim_filing_indicator: str  # SBR09
+    subscriber: Person  # 2330A
+    member_id: str  # 2330A NM109
+    payer_name: str  # 2330B NM103
+    payer_id: str  # 2330B NM109; SVD01 of its line adjudications
+    group_number: str | None = None  # SBR03
+    subscriber_address: Address | None = None  # 2330A N3/N4
+    paid_cents: int | None = None  # AMT*D; None: this payer has not adjudicated the claim
+    adjustments: tuple[ClaimAdjustment, ...] = ()  # 2320 CAS: claim-level adjustments
+    remaining_patient_liability_cents: int | None = None  # 2320 AMT*EAF (claim level only)
+    adjudicated_on: date | None = None  # 2330B DTP*573, when no line carries loop 2430
+    benefits_assigned: str = "Y"  # OI03
+    release_of_information: str = "Y"  # OI06
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceLine:
     """Loop 2400: SV1 (837P) or SV2 (837I) with its date and line item control number."""
 
@@ -131,6 +182,7 @@ class ServiceLine:
     drug: Drug | None = None
     unit: str = "UN"  # SV103 / SV204: UN units, MJ minutes (837P), DA days (837I)
     service_date_to: date | None = None  # the end of a DTP*472 RD8 range
+    adjudications: tuple[LineAdjudication, ...] = ()  # loop 2430, one per other payer
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +225,7 @@ class Claim:
     assignment: str = "A"  # CLM07: A, B, C
     benefits_assigned: str = "Y"  # CLM08: Y, N, W
     release_of_information: str = "Y"  # CLM09: Y, I
+    other_payers: tuple[OtherPayer, ...] = ()  # loops 2320/2330, in payment order
 
 
 @dataclass(frozen=True, slots=True)

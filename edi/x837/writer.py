@@ -6,7 +6,7 @@ that lacks it raises InvalidClaim naming the claim and the field, and no file is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,8 +17,10 @@ from edi.x837.models import (
     Batch,
     BillingProvider,
     Claim,
+    ClaimAdjustment,
     Diagnosis,
     Kind,
+    OtherPayer,
     Person,
     Provider,
     ServiceLine,
@@ -29,6 +31,12 @@ MAX_LINES = {Kind.PROFESSIONAL: 50, Kind.INSTITUTIONAL: 999}
 MAX_PROFESSIONAL_DIAGNOSES = 12
 MAX_OTHER_DIAGNOSES_PER_HI = 12
 UNITS = {Kind.PROFESSIONAL: ("UN", "MJ"), Kind.INSTITUTIONAL: ("UN", "DA")}
+MAX_OTHER_PAYERS = 10  # loop 2320 repeats
+MAX_LINE_ADJUDICATIONS = 15  # loop 2430 repeats
+MAX_CAS_SEGMENTS = 5  # per 2320 or 2430 loop
+CAS_TRIPLETS = 6  # reason/amount/quantity triplets per CAS segment
+GROUP_CODES = ("CO", "OA", "PI", "PR")
+RELATIONSHIPS = ("01", "18", "19", "20", "21", "39", "40", "53", "G8")  # 2320 SBR02
 
 
 class InvalidClaim(ValueError):
@@ -221,6 +229,118 @@ def check_claim(claim: Claim, kind: Kind) -> None:
             f"lines[{n}].service_date_to",
             "before the service date",
         )
+    if claim.other_payers or any(line.adjudications for line in claim.lines):
+        _check_other_payers(claim)
+
+
+def cas_segments(adjustments: Sequence[ClaimAdjustment]) -> list[tuple[str, list[ClaimAdjustment]]]:
+    """Adjustments as CAS segments: one per group code (in order of first use), six
+    reason/amount/quantity triplets at most in each."""
+    by_group: dict[str, list[ClaimAdjustment]] = {}
+    for adj in adjustments:
+        by_group.setdefault(adj.group, []).append(adj)
+    return [
+        (group, items[start : start + CAS_TRIPLETS])
+        for group, items in by_group.items()
+        for start in range(0, len(items), CAS_TRIPLETS)
+    ]
+
+
+def _check_other_payers(claim: Claim) -> None:
+    """Loops 2320/2330/2430: each other payer named once, and each that adjudicated the claim
+    balancing at claim and line level (charge less adjustments is what it paid)."""
+    pcn = claim.patient_control_number
+
+    def need(ok: object, field: str, message: str) -> None:
+        if not ok:
+            raise InvalidClaim(pcn, field, message)
+
+    others = claim.other_payers
+    need(len(others) <= MAX_OTHER_PAYERS, "other_payers", f"at most {MAX_OTHER_PAYERS}")
+    sequence = [claim.subscriber.payer_responsibility] + [o.payer_responsibility for o in others]
+    need(
+        len(set(sequence)) == len(sequence),
+        "other_payers.payer_responsibility",
+        "each payer of the claim needs its own SBR01 (P, S, T)",
+    )
+    ids = [o.payer_id for o in others]
+    need(len(set(ids)) == len(ids), "other_payers.payer_id", "each other payer named once")
+    adjudicated = {o.payer_id: o for o in others if o.paid_cents is not None}
+    line_adjustments: dict[str, int] = dict.fromkeys(adjudicated, 0)
+    with_lines: set[str] = set()
+    line_eaf: set[str] = set()
+    for n, line in enumerate(claim.lines, start=1):
+        place = f"lines[{n}].adjudications"
+        need(len(line.adjudications) <= MAX_LINE_ADJUDICATIONS, place, "at most 15 (loop 2430)")
+        seen: set[str] = set()
+        for adj in line.adjudications:
+            need(adj.payer_id in adjudicated, place, "SVD01 names no other payer that paid")
+            need(adj.payer_id not in seen, place, "one loop 2430 per other payer")
+            seen.add(adj.payer_id)
+            _check_cas(adj.adjustments, place, need)
+            taken = sum(a.amount_cents for a in adj.adjustments)
+            need(
+                line.charge_cents - taken == adj.paid_cents,
+                place,
+                f"the line does not balance for payer {adj.payer_id}: charge less adjustments "
+                "must equal the paid amount (SVD02)",
+            )
+            line_adjustments[adj.payer_id] += taken
+            with_lines.add(adj.payer_id)
+            if adj.remaining_patient_liability_cents is not None:
+                line_eaf.add(adj.payer_id)
+    for n, other in enumerate(others, start=1):
+        place = f"other_payers[{n}]"
+        need(
+            other.payer_responsibility in ("P", "S", "T"),
+            f"{place}.payer_responsibility",
+            "P, S or T",
+        )
+        need(other.relationship in RELATIONSHIPS, f"{place}.relationship", "an SBR02 code")
+        need(other.claim_filing_indicator, f"{place}.claim_filing_indicator", "SBR09 required")
+        need(other.member_id, f"{place}.member_id", "required (2330A NM109)")
+        need(other.subscriber.last_name, f"{place}.subscriber", "name required (2330A)")
+        need(other.payer_id and other.payer_name, f"{place}.payer", "name and ID required")
+        need(other.benefits_assigned in ("N", "W", "Y"), f"{place}.benefits_assigned", "N/W/Y")
+        need(other.release_of_information in ("I", "Y"), f"{place}.release_of_information", "I/Y")
+        _check_cas(other.adjustments, f"{place}.adjustments", need)
+        if other.paid_cents is None:
+            need(
+                not other.adjustments and other.remaining_patient_liability_cents is None,
+                f"{place}.paid",
+                "adjustments and patient liability need the payer's paid amount (AMT*D)",
+            )
+            continue
+        taken = sum(a.amount_cents for a in other.adjustments) + line_adjustments[other.payer_id]
+        need(
+            claim.total_charge_cents - taken == other.paid_cents,
+            f"{place}.paid",
+            f"the claim does not balance for payer {other.payer_id}: CLM02 less claim and "
+            "line adjustments must equal the paid amount (AMT*D)",
+        )
+        need(
+            other.payer_id in with_lines or other.adjudicated_on is not None,
+            f"{place}.adjudicated_on",
+            "DTP*573 required when no line carries the payer's adjudication (loop 2430)",
+        )
+        need(
+            other.remaining_patient_liability_cents is None or other.payer_id not in line_eaf,
+            f"{place}.remaining_patient_liability",
+            "AMT*EAF at claim or line level, never both",
+        )
+
+
+def _check_cas(
+    adjustments: Sequence[ClaimAdjustment], place: str, need: Callable[[object, str, str], None]
+) -> None:
+    for adj in adjustments:
+        need(adj.group in GROUP_CODES, place, "CAS group code must be CO, OA, PI or PR")
+        need(adj.reason, place, "CAS reason code required")
+    need(
+        len(cas_segments(adjustments)) <= MAX_CAS_SEGMENTS,
+        place,
+        f"at most {MAX_CAS_SEGMENTS} CAS segments (six adjustments of one group code each)",
+    )
 
 
 def _qualifier(principal: bool, dx: Diagnosis) -> str:
@@ -393,6 +513,8 @@ class _Writer:
             self._provider("82", claim.rendering, with_taxonomy=None)
             self._facility(claim.service_facility)
             self._provider("DN", claim.referring, with_taxonomy=None)
+        for other in claim.other_payers:
+            self._other_payer(other, claim)
         for number, line in enumerate(claim.lines, start=1):
             self._line(number, line, claim, kind)
 
@@ -460,3 +582,48 @@ class _Writer:
         if line.drug is not None:
             self.seg("LIN", "", "N4", line.drug.ndc)
             self.seg("CTP", "", "", "", quantity(line.drug.quantity_thousandths), (line.drug.unit,))
+        for adj in line.adjudications:
+            code = ("HC", line.procedure_code, *line.modifiers) if line.procedure_code else None
+            self.seg(
+                "SVD", adj.payer_id, amount(adj.paid_cents), code,
+                line.revenue_code if kind is Kind.INSTITUTIONAL else None, units,
+            )  # fmt: skip
+            self._cas(adj.adjustments)
+            self.seg("DTP", "573", "D8", d8(adj.adjudicated_on))
+            if adj.remaining_patient_liability_cents is not None:
+                self.seg("AMT", "EAF", amount(adj.remaining_patient_liability_cents))
+
+    def _cas(self, adjustments: Sequence[ClaimAdjustment]) -> None:
+        for group, items in cas_segments(adjustments):
+            elements: list[Element] = ["CAS", group]
+            for adj in items:
+                elements += [
+                    adj.reason, amount(adj.amount_cents),
+                    quantity(adj.quantity_thousandths) if adj.quantity_thousandths else None,
+                ]  # fmt: skip
+            self.seg(*elements)
+
+    def _other_payer(self, other: OtherPayer, claim: Claim) -> None:
+        """Loops 2320, 2330A and 2330B of one other payer."""
+        self.seg(
+            "SBR", other.payer_responsibility, other.relationship, other.group_number,
+            "", "", "", "", "", other.claim_filing_indicator,
+        )  # fmt: skip
+        self._cas(other.adjustments)
+        if other.paid_cents is not None:
+            self.seg("AMT", "D", amount(other.paid_cents))
+        if other.remaining_patient_liability_cents is not None:
+            self.seg("AMT", "EAF", amount(other.remaining_patient_liability_cents))
+        self.seg("OI", "", "", other.benefits_assigned, "", "", other.release_of_information)
+        self._name("IL", other.subscriber, "MI", other.member_id)
+        if other.subscriber_address is not None:
+            self._address(other.subscriber_address)
+        self.seg("NM1", "PR", "2", self.text(other.payer_name), "", "", "", "", "PI",
+                 other.payer_id)  # fmt: skip
+        on_lines = any(
+            adj.payer_id == other.payer_id for line in claim.lines for adj in line.adjudications
+        )
+        # The guide wants the date once: on each line (2430) when the payer adjudicated lines,
+        # else here.
+        if other.adjudicated_on is not None and not on_lines:
+            self.seg("DTP", "573", "D8", d8(other.adjudicated_on))
