@@ -257,6 +257,9 @@ class ScrubClaim:
     subscriber: Demographics
     patient: Demographics | None = None  # None: the patient is the subscriber
     timely_filing_days: int | None = None  # the payer's limit; None: not checked
+    # The day the limit runs from when not the dates of service: for a claim to a later payer
+    # (secondary, tertiary), the remittance date of the payer before it.
+    filing_from: date | None = None
     frequency: str = "1"
     payer_claim_number_present: bool = False  # REF*F8 for frequency 7 and 8
     payer_accepts_replacement: bool = True  # False: 7 and 8 are refused (Medicare Part B)
@@ -336,7 +339,8 @@ _EDITS: dict[str, tuple[Severity, Category, str, str]] = {
                   "Correct the statement from and through dates."),
     "DOS-TIMELY-FILING": (_E, _C.TIMELY_FILING,
                           "The payer's timely-filing limit of {limit} days from the date of "
-                          "service passed {late} days ago.",
+                          "service (a later payer's: from the prior payer's remittance) passed "
+                          "{late} days ago.",
                           "Send only with proof of timely filing (an earlier acceptance) or an "
                           "exception; otherwise the balance is written off."),
     "DOS-TIMELY-FILING-NEAR": (_W, _C.TIMELY_FILING,
@@ -697,8 +701,11 @@ def _date_edits(claim: ScrubClaim, today: date, out: list[Finding]) -> None:
     limit = claim.timely_filing_days
     if limit is None:
         return
-    # Institutional limits run from the through date; professional ones from each service.
+    # Institutional limits run from the through date; professional ones from each service;
+    # a later payer's from the prior payer's remittance.
     start = through if claim.kind is ClaimKind.INSTITUTIONAL and through else first
+    if claim.filing_from is not None:
+        start = claim.filing_from
     left = limit - (today - start).days
     if left < 0:
         _add(out, "DOS-TIMELY-FILING", "claim", "service_date", limit=limit, late=-left)
