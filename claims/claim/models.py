@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,6 +50,15 @@ class Claim(Base):
         str_enum(ClaimState, "claim_state"), default=ClaimState.DRAFT, index=True
     )
     previous_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    # A claim to a later payer (secondary, tertiary) names the claim to the payer before it,
+    # whose adjudication it carries in loops 2320/2330/2430. One claim is made per prior claim;
+    # its corrected versions find the prior claim through previous_claim_id.
+    prior_payer_claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("claims.id"), index=True, unique=True
+    )
+    # The day the payer's timely-filing limit runs from when it is not the date of service:
+    # for a claim to a later payer, the remittance date of the payer before it.
+    filing_from: Mapped[date | None]
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07 / REF*1K
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
     total_charge_cents: Mapped[Cents]

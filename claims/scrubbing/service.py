@@ -189,6 +189,7 @@ def scrub_view(claim: Claim, value: x837.Claim, payer: Payer) -> scrubber.ScrubC
         subscriber=subscriber,
         patient=patient,
         timely_filing_days=payer.timely_filing_days,
+        filing_from=claim.filing_from,
         frequency=value.frequency,
         payer_claim_number_present=bool(value.payer_claim_number),
         payer_accepts_replacement=payer.accepts_replacement,

@@ -9,7 +9,7 @@ them (rendering when it differs from the billing provider).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from sqlalchemy import func, inspect, select
@@ -25,6 +25,7 @@ from claims.practice.models import (
     Payer,
     Provider,
 )
+from claims.secondary.cob import Cob, cob_for
 from edi.x837 import models as x837
 
 MAX_PROFESSIONAL_DIAGNOSES = 12
@@ -52,7 +53,20 @@ def assemble(
 ) -> list[x837.Claim]:
     """The 837 value objects for these claim versions, in the same order."""
     rows = _load(session, claims, trading_partner_id)
-    return [_claim(claim, rows) for claim in claims]
+    cob = cob_for(session, claims, partner_codes=rows.partner_codes)
+    return [_with_cob(_claim(claim, rows), claim, cob.get(claim.id)) for claim in claims]
+
+
+def _with_cob(value: x837.Claim, claim: Claim, cob: Cob | None) -> x837.Claim:
+    """A claim to a later payer with the payers before it (loops 2320/2330, and 2430 on the
+    lines they reported)."""
+    if cob is None:
+        return value
+    lines = tuple(
+        replace(line, adjudications=cob.lines.get(claim_line.charge_line_id, ()))
+        for line, claim_line in zip(value.lines, claim.lines, strict=True)
+    )
+    return replace(value, other_payers=cob.other_payers, lines=lines)
 
 
 def _by_id(session: Session, model: type[T], ids: Iterable[int | None]) -> dict[int, T]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from claims.errors import ClaimsError, InvalidInput
 from claims.files.models import Batch, CounterKind, Direction, FileKind, FileStatus, StoredFile
 from claims.files.service import store_file, take_control_numbers
 from claims.practice.models import Payer, TradingPartner
+from claims.secondary.service import make_secondary_claims
 from claims.submission.assemble import assemble
 from edi.cms1500 import render_cms1500
 from edi.validate import Problem, pyx12_problems
@@ -343,8 +344,17 @@ def submit_ready(
     actor: str,
     out_dir: Path | None,
     check: Callable[[str], list[Problem]] | None = pyx12_problems,
+    today: date | None = None,
 ) -> list[FileResult]:
-    """Send every ready claim of a practice: one transaction per step, as a job does."""
+    """Send every ready claim of a practice: one transaction per step, as a job does.
+
+    First, claims adjudicated by their payer with a balance left on the patient's next
+    coverage get a claim to that payer (claims.secondary), which goes out in the same run.
+    """
+    with factory() as session, session.begin():
+        make_secondary_claims(
+            session, practice_id=practice_id, today=today or utcnow().date(), actor=actor
+        )
     with factory() as session, session.begin():
         plans = plan(session, practice_id=practice_id)
         partner_names = {
