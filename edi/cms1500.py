@@ -365,6 +365,13 @@ class _Form:
         )
         for n, caption in enumerate(left):
             self.box(X0, y + n * row, COL_B - X0, row, caption)
+        others = claim.other_payers
+        if others:  # a claim to a later payer: items 9, 9a and 9d name the payer before it
+            other, left_width = others[0], COL_B - X0 - 3
+            self.put(X0 + 1.5, y + 5.1, _last_first(other.subscriber), left_width, cut=True)
+            policy = other.group_number or other.member_id
+            self.put(X0 + 1.5, y + row + 5.1, policy, left_width)
+            self.put(X0 + 1.5, y + 4 * row + 5.1, other.payer_name, left_width, cut=True)
         # Item 10: the 837 we would send has no CLM11 (related causes), so the answer is no.
         middle = (
             "10 Is the condition related to:",
@@ -393,6 +400,8 @@ class _Form:
         x = self.check(COL_C + 45, y + row + 5.1, "M", sub.sex == "M")
         self.check(x, y + row + 5.1, "F", sub.sex == "F")
         self.put(COL_C + 1.5, y + 3 * row + 5.1, sub.payer_name, width, cut=True)
+        if others:
+            self.yes_no(COL_C + 45, y + 4 * row + 5.1, True)
         return y + 5 * row
 
     def _signatures(self, claim: Claim, y: float) -> float:
@@ -540,6 +549,11 @@ class _Form:
         total = _money(claim.total_charge_cents) if page.number == page.count else CONTINUED
         self.put(assign + 1.5, y + 7.8, total, paid - assign - 3, right=True)
         self.box(paid, y, nucc - paid, h, "29 Amount paid")
+        # What the payers before this one paid (item 29 is for other payers' and the patient's
+        # payments on the covered services); on the last sheet, beside the total.
+        prior = sum(o.paid_cents or 0 for o in claim.other_payers)
+        if claim.other_payers and page.number == page.count:
+            self.put(paid + 1.5, y + 7.8, _money(prior), nucc - paid - 3, right=True)
         self.box(nucc, y, END - nucc, h, "30 Rsvd for NUCC use")
         return y + h
 

@@ -313,3 +313,18 @@ def test_the_pdf_metadata_carries_no_patient_data() -> None:
     reader = PdfReader(io.BytesIO(render_cms1500([dependent()])))
     meta = " ".join(str(v) for v in (reader.metadata or {}).values())
     assert "BIRCH" not in meta.upper() and "M123456789" not in meta and "CLAIMD1" not in meta
+
+
+def test_a_claim_to_the_secondary_names_the_primary_and_what_it_paid() -> None:
+    from tests.edi.test_x837_secondary import secondary_professional
+
+    (runs,) = pages(render_cms1500([secondary_professional()]))
+    (first,) = [r for r in find(runs, "ALDER, AVA") if box(runs, r).startswith("9 ")]
+    assert box(runs, first).startswith("9 Other insured name")
+    assert box_of(runs, "G77").startswith("9a ")
+    assert box_of(runs, "FIRST HEALTH PLAN").startswith("9d ")
+    assert box_of(runs, "350.00") == "29 Amount paid"
+    # 11d (another health benefit plan) is yes, between 10a-c and item 25.
+    assert marked(runs) == [
+        "GROUP HEALTH PLAN", "F", "SELF", "F", "NO", "NO", "NO", "YES", "EIN", "YES",
+    ]  # fmt: skip
