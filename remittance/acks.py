@@ -76,6 +76,12 @@ from remittance.ingest import Inbound
 from remittance.report import CONFLICT, DUPLICATE, PROCESSED, FileReport, TransactionReport
 
 _VERSIONS = {"005010X222A1": FileKind.X837P, "005010X223A2": FileKind.X837I}
+
+# How the claim history steps written here tell apart what the trigger alone does not (the
+# batch view reads them back): a step a TA1 recorded begins with TA1_REASON; a 999 acceptance
+# with errors (IK5 E, or AK9 E for a set it does not list) says WITH_ERRORS.
+TA1_REASON = "TA1 (file "
+WITH_ERRORS = "accepted with errors"
 _CHUNK = 500  # claim numbers per IN (...) query
 _MAX_CODES = 200  # ReworkItem.codes
 
@@ -394,7 +400,7 @@ class _Applier:
         sent.status = FileStatus.REFUSED
         sent.error = f"TA1 R {ack.note}: {ack.note_text} (file {self.file_id})"
         reason = (
-            f"TA1 (file {self.file_id}, segment {ack.segment}): interchange "
+            f"{TA1_REASON}{self.file_id}, segment {ack.segment}): interchange "
             f"{ack.control_number} rejected: {ack.note_text} ({ack.note})"
         )
         for claim in claims:
@@ -475,16 +481,24 @@ class _Applier:
             )
             return
         segment = response.segment if response is not None else ack.segment
+        parts = []  # the codes as the 999 gave them: IK5 for the set, AK9 for the group
         if response is not None:
-            code, codes = response.code.value, [c.value for c in response.error_codes]
-            label = response.code.label
+            code, label = response.code.value, response.code.label
+            parts.append(f"IK5 {code}" + "".join(f" {c.value}" for c in response.error_codes))
         else:
-            code, codes, label = group_code.value, [], f"{group_code.label} (AK9)"
+            code, label = group_code.value, f"{group_code.label} (AK9)"
         rejected = group_code.is_rejection or (response is not None and response.code.is_rejection)
+        # The group's own answer counts when no IK5 speaks for the set, or when it says more
+        # than the IK5 (a rejection the IK5 did not give, or the group's error codes).
+        by_group = response is None or (
+            group_code.is_rejection and (not response.code.is_rejection or bool(ack.error_codes))
+        )
+        if by_group:
+            group_codes = ack.error_codes if group_code.is_rejection or response is None else ()
+            parts.append(f"AK9 {group_code.value}" + "".join(f" {c.value}" for c in group_codes))
         if group_code.is_rejection and response is not None and not response.code.is_rejection:
             label = f"{label}, but the whole group was {group_code.label} (AK9 {group_code.value})"
-        codes += [c.value for c in ack.error_codes] if group_code.is_rejection else []
-        head = f"IK5 {code}" + "".join(f" {c}" for c in codes)
+        head = "; ".join(parts)
         errors = _Errors(response, sent, number, {c.patient_control_number for c in members})
         self.tx.exceptions += errors.problems
         where = f"999 (file {self.file_id}, segment {segment})"
@@ -507,6 +521,15 @@ class _Applier:
                     "the claim and submit it again."
                 )
                 category = own[0].category
+            elif by_group and group_code.is_rejection and not errors.by_claim:
+                why = ", ".join(c.label for c in ack.error_codes) or "no reason given"
+                summary = (
+                    f"999 rejected the whole functional group {ack.group_control_number} "
+                    f"(batch {batch.id}, AK9 {group_code.value}): {why}. No error was named in "
+                    "any claim: check the file's envelope with the clearinghouse, then submit "
+                    "the claim again."
+                )
+                category = Category.OTHER
             else:
                 others = sorted(errors.claims_named() - {claim.patient_control_number})
                 named = f" (errors in claims {', '.join(others[:5])})" if others else ""
@@ -526,6 +549,7 @@ class _Applier:
     # -- 277CA -----------------------------------------------------------------------------
 
     def apply_277ca(self, ack: x277.ClaimAcknowledgment) -> None:
+        self.rejections_without_claims(ack)
         pairs = list(ack.claims())
         found = _claims_by_number(
             self.session, self.inbound.practice_id, [c.claim_number for c, _ in pairs]
@@ -545,6 +569,50 @@ class _Applier:
                 continue
             self.tx.matched += 1
             self.claim_status(claim, value, statuses, lines.get(claim.id, {}))
+
+    def rejections_without_claims(self, ack: x277.ClaimAcknowledgment) -> None:
+        """A rejection at 2200B or 2200C with no claim beneath it rejects claims the 277CA does
+        not name: nothing can be moved, so a person is asked to find them (the guide wants
+        every claim listed; a sender that lists none must not be taken as silence)."""
+        for source in ack.sources:
+            for receiver in source.receivers:
+                rejected = [s for s in receiver.statuses if s.category.is_rejection]
+                if rejected and not any(p.claims for p in receiver.providers):
+                    self.unnamed(
+                        ack, receiver.trace, receiver.segment, x277.Level.RECEIVER, rejected
+                    )
+                for provider in receiver.providers:
+                    rejected = [s for s in provider.statuses if s.category.is_rejection]
+                    if rejected and not provider.claims:
+                        self.unnamed(
+                            ack, receiver.trace, provider.segment, x277.Level.PROVIDER, rejected,
+                            f" for billing provider {provider.identifier}",
+                        )  # fmt: skip
+
+    def unnamed(
+        self,
+        ack: x277.ClaimAcknowledgment,
+        trace: str | None,
+        segment: int,
+        level: x277.Level,
+        rejected: Sequence[x277.Status],
+        whose: str = "",
+    ) -> None:
+        # 2200B TRN*2 echoes the BHT03 of our 837, which is the batch's ISA13.
+        batch = None
+        if trace is not None and trace.strip().isdigit():
+            batch = _find_batch(
+                self.session, self.inbound.practice_id, sender_id=ack.envelope.sender_id,
+                interchange=int(trace),
+            )  # fmt: skip
+        sent = f"batch {batch.id}" if batch is not None else f"the file with trace {trace}"
+        self.unmatched(
+            Source.ACK_277CA, _codes(rejected),
+            f"277CA at segment {segment} rejected {sent}{whose} at the {_LEVELS[level]} level "
+            f"({level.value}) without naming its claims: {_worded(rejected)}. No claim was "
+            "moved: ask the sender which claims it means, then correct and submit them again.",
+            segment,
+        )  # fmt: skip
 
     def claim_status(
         self,

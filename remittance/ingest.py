@@ -107,10 +107,11 @@ def ingest_file(
     except X12Error as exc:
         report.error = exc.describe()
     kind = _FILE_KINDS.get(report.kind, FileKind.OTHER)
-    stored, _ = store_file(
+    stored, new = store_file(
         session, practice_id=practice_id, content=content, direction=Direction.INBOUND,
         kind=kind, name=name, actor=actor, status=FileStatus.RECEIVED,
     )  # fmt: skip
+    processed_before = not new and stored.status is FileStatus.PROCESSED
     report.file_id = stored.id
     if report.error is not None:
         _refuse(stored, report.error)
@@ -130,6 +131,11 @@ def ingest_file(
         report.settle_status()
         return report
     report.settle_status()
+    if report.status == DUPLICATE and processed_before:
+        # The same bytes again changed nothing: the record of how they were processed the
+        # first time (status, when) stands.
+        session.commit()
+        return report
     stored.status = FileStatus.DUPLICATE if report.status == DUPLICATE else FileStatus.PROCESSED
     stored.error = None
     stored.processed_at = utcnow()

@@ -149,7 +149,9 @@ def apply_event(state: ClaimState, event: Event) -> Outcome:
             note = "rejection after the payer accepted the claim"
         return Outcome(S.REJECTED, note)
     if event is Event.STATUS_RECEIVED:
-        if state in (S.SUBMITTED, S.REJECTED) or state in UNSENT:
+        # After a rejection, A0/A1 is an earlier report read late (files are taken in any
+        # order): a rejected claim version is never sent again, so the rejection stands.
+        if state is S.SUBMITTED or state in UNSENT:
             note = "status for a claim we have not sent" if state in UNSENT else None
             return Outcome(S.RECEIVED, note)
         return Outcome(state)
@@ -157,6 +159,9 @@ def apply_event(state: ClaimState, event: Event) -> Outcome:
         if state in ADJUDICATED:
             return Outcome(state)
         note = "status for a claim we have not sent" if state in UNSENT else None
+        if state is S.REJECTED:
+            # The payer has it after all: resubmitting for the rejection would bill it twice.
+            note = "accepted after a rejection: the payer has the claim; do not resubmit it"
         return Outcome(S.ACCEPTED, note)
     if event in _REMIT_TARGET:
         target = _REMIT_TARGET[event]

@@ -182,6 +182,7 @@ NORMAL = [
     (S.PAID, E.ACK_ACCEPTED, S.PAID),
     (S.PAID, E.STATUS_ACCEPTED, S.PAID),  # a late 277CA does not undo the adjudication
     (S.DENIED, E.STATUS_RECEIVED, S.DENIED),
+    (S.REJECTED, E.STATUS_RECEIVED, S.REJECTED),  # an earlier A1 read after the rejection
     *[(s, e, t) for s in (S.RECEIVED, S.ACCEPTED) for e, t in REMITS.items()],
     (S.PAID, E.REMIT_REVERSED, S.ACCEPTED),
     (S.PARTIALLY_PAID, E.REMIT_REVERSED, S.ACCEPTED),
@@ -198,6 +199,7 @@ FLAGGED = [
     (S.ACCEPTED, E.STATUS_REJECTED, S.REJECTED, "after the payer accepted"),
     (S.ACCEPTED, E.ACK_REJECTED, S.REJECTED, "after the payer accepted"),
     (S.REJECTED, E.REMIT_PAID, S.PAID, "was rejected"),
+    (S.REJECTED, E.STATUS_ACCEPTED, S.ACCEPTED, "do not resubmit"),
     (S.PAID, E.REMIT_PAID, S.PAID, "duplicate payment"),
     (S.PARTIALLY_PAID, E.REMIT_PAID, S.PAID, "duplicate payment"),
     (S.PAID, E.REMIT_DENIED, S.DENIED, "denial after a payment"),

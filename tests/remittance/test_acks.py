@@ -248,6 +248,36 @@ def test_a_rejected_set_rejects_every_claim_naming_the_field_by_its_position(
     assert "invalid date" in (last(session, claims[1]).reason or "")
 
 
+def test_a_group_rejected_without_set_answers_names_the_group_and_its_codes(
+    session: Session,
+) -> None:
+    # AK9 R with AK905 4 (GS06 and GE02 differ) and no AK2: nothing in any claim was wrong.
+    office, batch, claims = sent(session)
+    text = golden("999_accepted.x12", **numbers(batch))
+    text = text.replace(f"AK2*837*{numbers(batch)['st1']}*005010X222A1~\nIK5*A~\n", "")
+    text = text.replace("AK9*A*1*1*1", "AK9*R*1*1*0*4").replace("SE*6*0001", "SE*4*0001")
+    report = ingest(session, office, text, "g.999")
+    assert report.status == "processed", report.as_json()
+    assert [c.state for c in claims] == [S.REJECTED, S.REJECTED]
+    for claim in claims:
+        (item,) = items(session, claim)
+        assert item.codes == "AK9 R 4"  # not an IK5 the 999 never sent
+        assert f"rejected the whole functional group {batch.group_control_number}" in item.summary
+        assert "GS06 and GE02 differ" in item.summary
+        assert "rest of the set" not in item.summary
+        assert "rejected (AK9) (AK9 R 4)" in (last(session, claim).reason or "")
+
+
+def test_a_set_accepted_in_a_rejected_group_keeps_both_answers(session: Session) -> None:
+    office, batch, claims = sent(session)
+    text = golden("999_accepted.x12", **numbers(batch))
+    text = text.replace("AK9*A*1*1*1", "AK9*R*1*1*0*5")
+    ingest(session, office, text, "g.999")
+    (item,) = items(session, claims[0])
+    assert item.codes == "IK5 A; AK9 R 5"
+    assert "GE01 differs from the transaction set count" in item.summary
+
+
 def test_a_partially_accepted_group_is_taken_set_by_set(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -272,10 +302,15 @@ def test_a_partially_accepted_group_is_taken_set_by_set(
 def test_the_same_999_again_is_a_duplicate_and_other_content_a_conflict(session: Session) -> None:
     office, batch, claims = sent(session)
     text = golden("999_accepted.x12", **numbers(batch))
-    ingest(session, office, text, "a.999")
+    first = ingest(session, office, text, "a.999")
+    kept = session.get_one(StoredFile, first.file_id)
+    processed = (kept.status, kept.processed_at)
     before = (count(session, ClaimTransition), count(session, ReworkItem))
     again = ingest(session, office, text, "a.999")
     assert again.status == "duplicate" and again.transactions[0].status == "duplicate"
+    assert again.file_id == first.file_id  # the same bytes are kept once...
+    assert (kept.status, kept.processed_at) == processed  # ...with how they were processed
+    assert processed[0] is FileStatus.PROCESSED
     # Re-sent in a new envelope (another ISA13/GS06/ST02): still the same acknowledgment.
     resent = text.replace("000000901", "000000977").replace("*901*", "*977*")
     resent = resent.replace("ST*999*0001", "ST*999*0042").replace("SE*6*0001", "SE*6*0042")
@@ -314,6 +349,26 @@ def test_a_malformed_acknowledgment_is_refused_whole(session: Session) -> None:
     assert count(session, InboundTransaction) == 0  # refused: not counted as seen
     fixed = golden("999_accepted.x12", **numbers(batch))
     assert ingest(session, office, fixed, "a.999").status == "processed"
+
+
+def test_a_file_with_one_bad_transaction_set_applies_none_of_them(session: Session) -> None:
+    # Two 277CAs in one group; the second has a status category that does not exist. The
+    # first, sound one must not be applied either.
+    office, batch, claims = sent(session, [None] * 4)
+    pcns = {f"clm{n}": c.patient_control_number for n, c in enumerate(claims, 1)}
+    text = golden("277ca_per_claim.x12", gs06=str(batch.group_control_number), **pcns)
+    isa, gs, rest = text.split("\n", 2)
+    good = rest[: rest.index("GE*")]
+    bad = good.replace("ST*277*0001", "ST*277*0002").replace("SE*52*0001", "SE*52*0002")
+    bad = bad.replace("PAYERRPT1", "PAYERRPT2").replace("STC*A4:35", "STC*Z4:35")
+    both = f"{isa}\n{gs}\n{good}{bad}GE*2*911~\nIEA*1*000000911~\n"
+    report = ingest(session, office, both, "two.277")
+    assert report.status == "rejected" and report.transactions == []
+    assert report.error is not None
+    assert "segment 99 (STC), element STC01: 'Z4' is not a 277CA status category" in report.error
+    assert [c.state for c in claims] == [S.SUBMITTED] * 4
+    assert count(session, InboundTransaction) == 0
+    assert session.scalars(select(ReworkItem)).all() == []
 
 
 # --- TA1 ------------------------------------------------------------------------------------
@@ -390,7 +445,14 @@ def test_277ca_statuses_per_claim(session: Session) -> None:
     )
     assert orphan.source is Source.ACK_277CA
     assert claim_service.recomputed_state(session, not_found.id) is S.SUBMITTED
+    before = (count(session, ClaimTransition), count(session, ReworkItem))
     assert ingest(session, office, text, "a.277").status == "duplicate"
+    # Re-sent in a new envelope (ISA13, GS06, ST02): the same report, still a duplicate.
+    resent = text.replace("000000911", "000000977").replace("*911*", "*977*")
+    resent = resent.replace("ST*277*0001", "ST*277*0042").replace("SE*52*0001", "SE*52*0042")
+    assert ingest(session, office, resent, "b.277").status == "duplicate"
+    assert (count(session, ClaimTransition), count(session, ReworkItem)) == before
+    assert rejected.state is S.REJECTED and len(items(session, rejected)) == 1
 
 
 def test_a_provider_level_rejection_applies_to_every_claim_beneath_it(session: Session) -> None:
@@ -405,6 +467,39 @@ def test_a_provider_level_rejection_applies_to_every_claim_beneath_it(session: S
     assert item.codes == "A3:562:85" and "billing provider level (2200C)" in item.summary
     assert "rejected at the billing provider level" in (last(session, under).reason or "")
     assert elsewhere.state is S.RECEIVED and items(session, elsewhere) == []
+
+
+def test_a_rejection_above_claims_that_names_none_asks_a_person(session: Session) -> None:
+    # The provider's 2200C rejects, but the sender lists none of its claims: they cannot be
+    # moved, and the rejection must not pass as silence. (2200B TRN*2 echoes our BHT03, the
+    # batch's ISA13.)
+    office, batch, claims = sent(session, [None] * 3)
+    pcns = {f"clm{n}": c.patient_control_number for n, c in enumerate(claims, 1)}
+    text = golden("277ca_provider_rejected.x12", gs06=str(batch.interchange_control_number), **pcns)
+    text = text[: text.index("HL*4*3*PT~")] + text[text.index("HL*6*2*19*1~") :]
+    report = ingest(session, office, text.replace("SE*39*0001", "SE*29*0001"), "p.277")
+    assert report.status == "processed", report.as_json()
+    (tx,) = report.transactions
+    assert tx.unmatched == 1 and tx.matched == 1
+    first, second, other = claims
+    assert (first.state, second.state, other.state) == (S.SUBMITTED, S.SUBMITTED, S.RECEIVED)
+    (item,) = session.scalars(select(ReworkItem).where(ReworkItem.source_file_id == report.file_id))
+    assert item.claim_id is None and item.codes == "A3:562:85"
+    assert f"rejected batch {batch.id} for billing provider 1234567893" in item.summary
+    assert "billing provider level (2200C) without naming its claims" in item.summary
+    # The whole file rejected at 2200B with no provider beneath it at all.
+    office, batch, claims = sent(session)
+    text = golden("277ca_per_claim.x12", gs06=str(batch.interchange_control_number), clm1="",
+                  clm2="", clm3="", clm4="")  # fmt: skip
+    text = text.split("HL*3*2*19*1~\n")[0] + "SE*16*0001~\nGE*1*911~\nIEA*1*000000911~\n"
+    text = text.replace("STC*A1:19*20261125*WQ*375", "STC*A3:24:41*20261125*U*375")
+    report = ingest(session, office, text, "b.277")
+    assert report.status == "processed", report.as_json()
+    (item,) = session.scalars(select(ReworkItem).where(ReworkItem.source_file_id == report.file_id))
+    assert item.codes == "A3:24:41" and f"rejected batch {batch.id} at the information" in (
+        item.summary
+    )
+    assert [c.state for c in claims] == [S.SUBMITTED, S.SUBMITTED]
 
 
 def test_the_golden_277ca_levels_file_on_a_batch_the_engine_sent(session: Session) -> None:
@@ -453,6 +548,35 @@ def test_several_277cas_per_claim_are_kept_in_order(session: Session) -> None:
     assert [t.trigger for t in history][-2:] == ["status_received", "status_accepted"]
     files = [t.source_file_id for t in history[-2:]]
     assert files[0] is not None and files[1] is not None and files[0] < files[1]
+
+
+def test_a_received_status_read_after_a_rejection_leaves_the_claim_rejected(
+    session: Session,
+) -> None:
+    # Files are taken in any order: the clearinghouse's earlier A1 report may be read after
+    # the rejection. The claim is not alive again; an A2 after it is, and says so.
+    office, batch, claims = sent(session, [None] * 3)
+    pcns = {f"clm{n}": c.patient_control_number for n, c in enumerate(claims, 1)}
+    rejecting = golden("277ca_provider_rejected.x12", gs06=str(batch.group_control_number), **pcns)
+    received = rejecting.replace("STC*A3:562:85**U*150", "STC*A1:19:85**WQ*150")
+    received = received.replace("CHRPT2*20261125*0900", "CHRPT1*20261124*0900")
+    ingest(session, office, rejecting, "rejected.277")
+    ingest(session, office, received, "received-earlier.277")
+    first, second, _ = claims
+    assert (first.state, second.state) == (S.REJECTED, S.REJECTED)
+    assert last(session, first).trigger == "status_received"  # kept in the history all the same
+    assert claim_service.recomputed_state(session, first.id) is S.REJECTED
+    assert len(items(session, first)) == 1
+    accepted = received.replace("CHRPT1*20261124*0900", "PAYRPT3*20261126*1000")
+    accepted = accepted.replace(
+        f"TRN*2*{pcns['clm1']}~\nSTC*A1:19*", f"TRN*2*{pcns['clm1']}~\nSTC*A2:20*"
+    )
+    ingest(session, office, accepted, "accepted.277")
+    assert first.state is S.ACCEPTED
+    assert "do not resubmit" in (last(session, first).attention or "")
+    rejection, note = items(session, first)
+    assert (rejection.source, note.source) == (Source.ACK_277CA, Source.STATE)
+    assert "do not resubmit" in note.summary
 
 
 def test_a_rejection_after_acceptance_is_recorded_and_noted(session: Session) -> None:
