@@ -94,6 +94,8 @@ class Payer(Address, Base):
         UniqueConstraint("practice_id", "payer_code"),
         CheckConstraint("timely_filing_days > 0", name="timely_filing_positive"),
         CheckConstraint("appeal_days > 0", name="appeal_days_positive"),
+        CheckConstraint("wait_999_days > 0", name="wait_999_days_positive"),
+        CheckConstraint("wait_277ca_days > 0", name="wait_277ca_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -108,6 +110,11 @@ class Payer(Address, Base):
     appeal_days: Mapped[int] = mapped_column(default=120)
     accepts_replacement: Mapped[bool] = mapped_column(default=True)  # frequency 7 and 8
     accepts_edi: Mapped[bool] = mapped_column(default=True)  # else claims go on paper (CMS-1500)
+    # Whole days after sending before a claim with no answer shows as heard nothing (the batch
+    # view): a 999 comes from the clearinghouse's translator within a day or two, a 277CA once
+    # the payer's front end has looked at the claim, within about a week.
+    wait_999_days: Mapped[int] = mapped_column(default=2, server_default="2")
+    wait_277ca_days: Mapped[int] = mapped_column(default=7, server_default="7")
     # The clearinghouse its claims go through (may be empty while the practice has only one).
     trading_partner_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
 
