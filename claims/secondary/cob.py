@@ -181,21 +181,23 @@ def _line_adjudications(
         )
     )
     starts: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    lines: dict[tuple[int, int | None], list[Adjudication]] = defaultdict(list)
     for row in rows:
-        if row.claim_line_id is None and row.segment_position is not None:
-            starts[row.claim_id, row.remittance_id].append(row.segment_position)
+        key = (row.claim_id, row.remittance_id)
+        if row.claim_line_id is not None:
+            lines[key].append(row)
+        elif row.segment_position is not None:
+            starts[key].append(row.segment_position)
     out: dict[int, list[Adjudication]] = {}
     for parent in claim_rows:
+        key = (parent.claim_id, parent.remittance_id)
         start = parent.segment_position or 0
-        later = [p for p in starts.get((parent.claim_id, parent.remittance_id), []) if p > start]
+        later = [p for p in starts.get(key, []) if p > start]
         end = min(later) if later else None
         out[parent.id] = [
             row
-            for row in rows
-            if row.claim_line_id is not None
-            and row.claim_id == parent.claim_id
-            and row.remittance_id == parent.remittance_id
-            and row.coverage_id == parent.coverage_id
+            for row in lines.get(key, [])
+            if row.coverage_id == parent.coverage_id
             and (row.segment_position or 0) >= start
             and (end is None or (row.segment_position or 0) < end)
         ]

@@ -127,6 +127,7 @@ def make_secondary_claims(
         )
     }
     outcome = Outcome([], [])
+    releases: list[tuple[Claim, str]] = []
     for claim in candidates:
         rows = live.get(claim.id, [])
         if len(rows) == 1 and rows[0].status_code in CROSSOVER:
@@ -144,9 +145,16 @@ def make_secondary_claims(
         outcome.made.append(
             _make(
                 session, claim, rows[0], coverage, payers[coverage.payer_id],
-                balances[claim.id], today=today, actor=actor,
+                balances[claim.id], today=today, actor=actor, releases=releases,
             )
         )  # fmt: skip
+    # Released together: one payer lookup and one flush for every claim made.
+    for reason in {why for _, why in releases}:
+        claim_service.run_command_many(
+            session, claims=[c for c, why in releases if why == reason],
+            command=Command.RELEASE, actor=actor, reason=reason,
+        )  # fmt: skip
+    session.flush()
     return outcome
 
 
@@ -160,6 +168,7 @@ def _make(
     *,
     today: date,
     actor: str,
+    releases: list[tuple[Claim, str]],
 ) -> Made:
     claim = claim_service.create_claim(
         session,
@@ -196,21 +205,23 @@ def _make(
     else:
         # Its codes were scrubbed for the payer before: it repeats that claim with the
         # payer's adjudication added, which the writer checks balances before it is sent.
-        claim_service.run_command(
-            session, claim=claim, command=Command.RELEASE, actor=actor,
-            reason=f"claim to the next payer {about}",
-        )  # fmt: skip
-    session.add(
+        releases.append((claim, "claim to the next payer after a remittance"))
+    # Both histories say what happened: the prior claim names the claim made, and the claim
+    # made names the claim it follows (notes: replaying the states skips them).
+    session.add_all([
         ClaimTransition(
             claim_id=prior.id, trigger=NOTE_TRIGGER, from_state=prior.state, to_state=prior.state,
-            actor=actor,
-            reason=f"claim {claim.patient_control_number} made {about}",
-        )
-    )  # fmt: skip
-    session.flush()
+            actor=actor, reason=f"claim {claim.patient_control_number} made {about}",
+        ),
+        ClaimTransition(
+            claim_id=claim.id, trigger=NOTE_TRIGGER, from_state=ClaimState.DRAFT,
+            to_state=ClaimState.DRAFT, actor=actor, reason=f"claim {about}",
+        ),
+    ])  # fmt: skip
+    state = ClaimState.ON_HOLD if reason else ClaimState.READY  # released below
     return Made(
         claim.id, claim.patient_control_number, prior.id, coverage.id, payer.name, balance,
-        adjudication.adjudicated_on, claim.state, reason,
+        adjudication.adjudicated_on, state, reason,
     )  # fmt: skip
 
 

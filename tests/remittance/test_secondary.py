@@ -169,6 +169,16 @@ def test_primary_paid_then_secondary_billed_then_the_rest_goes_to_the_patient(
         .order_by(ClaimTransition.id)
     ).all()[-1]
     assert note.trigger == "secondary" and made.patient_control_number in (note.reason or "")
+    steps = session.scalars(
+        select(ClaimTransition)
+        .where(ClaimTransition.claim_id == made.id)
+        .order_by(ClaimTransition.id)
+    ).all()
+    assert [(t.trigger, t.to_state) for t in steps] == [
+        ("created", ClaimState.DRAFT), ("secondary", ClaimState.DRAFT),
+        ("release", ClaimState.READY), ("submit", ClaimState.SUBMITTED),
+    ]  # fmt: skip
+    assert "PART1" in (steps[1].reason or "")
 
     # The 837: billed to the secondary, with the primary in 2320/2330 and each line's 2430.
     segments = _loops(text)
