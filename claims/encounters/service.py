@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from claims.encounters.models import ChargeLine, ClaimKind, Diagnosis, Encounter
 from claims.errors import InvalidInput, NotFound
+from claims.fees import service as fees
 from claims.ledger import service as ledger
 from claims.ledger.models import AccountKind, EntryKind
 from claims.patients.models import Coverage, CoverageOrder, Patient
@@ -27,7 +28,7 @@ class ChargeInput:
     """One service to bill."""
 
     procedure_code: str
-    charge_cents: int
+    charge_cents: int | None  # None: priced from the practice's charge master
     units_thousandths: int = 1000
     modifiers: tuple[str, ...] = ()
     pointers: tuple[int, ...] = (1,)
@@ -74,6 +75,7 @@ def create_encounter(
 ) -> Encounter:
     """Record an encounter and post each line's charge to its responsible party's A/R."""
     _check_references(session, practice_id, data)
+    data = _priced(session, practice_id, data)
     _check_lines(data)
     if data.external_ref is not None and session.scalar(
         select(Encounter.id).where(
@@ -202,6 +204,27 @@ def _charge_line(practice_id: int, encounter: Encounter, number: int, c: ChargeI
         ndc_quantity_thousandths=c.ndc_quantity_thousandths,
         ndc_unit=c.ndc_unit,
     )
+
+
+def _priced(session: Session, practice_id: int, data: EncounterInput) -> EncounterInput:
+    """The encounter with each charge that came without an amount priced from the charge master
+    (price per unit times units); InvalidInput names the first line it has no price for."""
+    missing = [(i, c) for i, c in enumerate(data.charges, start=1) if c.charge_cents is None]
+    if not missing:
+        return data
+    prices = fees.charge_master_prices(
+        session, practice_id=practice_id,
+        lines=[(c.procedure_code.upper(), c.modifiers, c.units_thousandths) for _, c in missing],
+    )  # fmt: skip
+    charges = list(data.charges)
+    for (number, charge), price in zip(missing, prices, strict=True):
+        if price is None:
+            raise InvalidInput(
+                f"charges[{number}].charge_cents: no amount given and the charge master has no "
+                f"price for procedure {charge.procedure_code}"
+            )
+        charges[number - 1] = replace(charge, charge_cents=price)
+    return replace(data, charges=tuple(charges))
 
 
 def _check_references(session: Session, practice_id: int, data: EncounterInput) -> None:

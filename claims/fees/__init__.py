@@ -1,0 +1,1 @@
+"""Fee schedules: the practice's charge master and the payers' contract schedules."""
