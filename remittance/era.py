@@ -36,6 +36,7 @@ from remittance.ingest import Inbound
 from remittance.posting import CHUNK, Context, Poster, Totals
 from remittance.report import CONFLICT, DUPLICATE, HELD, POSTED, FileReport, TransactionReport
 from remittance.treatments import Treatments, load_treatments
+from remittance.underpayment import open_underpayments
 
 ACTOR_PREFIX = "835"
 # PLB reasons that name a claim in PLB03-2: overpayment recovery, authorized return, forward
@@ -145,6 +146,9 @@ def repost(
             current.poster.apply(current.buffer)
             if chosen is None:
                 current._provider_adjustments(event.provider_adjustments, current.poster.totals)
+            current.poster.totals.rework_items += open_underpayments(
+                session, remittance_id=remittance.id, today=today
+            )
             return current.poster.totals, event
     raise InvalidInput(
         f"remittance {remittance.id}: stored file {stored.id} has no transaction set at "
@@ -240,6 +244,9 @@ class _Transaction:
         self._provider_adjustments(end.provider_adjustments, totals)
         self._deposit()
         self._settle(self.record, end, totals, RemittanceStatus.POSTED)
+        totals.rework_items += open_underpayments(
+            self.session, remittance_id=self.record.id, today=self.inbound.today
+        )
         self.savepoint.commit()
         report.remittance_id = self.record.id
         _fill(report, totals)
