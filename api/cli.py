@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from api.cli_rework import rework_app
+
 app = typer.Typer(
     help="Healthcare claims billing engine.", no_args_is_help=True, pretty_exceptions_enable=False
 )
@@ -807,6 +809,9 @@ def remittance_release(
     _emit(payload, as_json, f"remittance {remittance_id} released: {result.matched} of "
           f"{result.claims} claims applied ({payload['applied']}), {payload['unapplied']} in "
           f"unapplied cash")  # fmt: skip
+
+
+app.add_typer(rework_app, name="rework")
 
 
 def main() -> None:

@@ -19,12 +19,13 @@ from claims.practice.models import (
     TradingPartner,
 )
 from claims.remittances.models import Deposit, Remittance
-from claims.rework.models import ReworkItem, ReworkNote
+from claims.rework.models import Appeal, ReworkItem, ReworkNote
 
 __all__ = [
     "Account",
     "Adjudication",
     "Adjustment",
+    "Appeal",
     "AuditEvent",
     "Base",
     "Batch",

@@ -283,6 +283,12 @@ def record_events(
     return results
 
 
+def record_step(session: Session, *, claim: Claim, trigger: str, actor: str, reason: str) -> None:
+    """A step in the claim's history that moves nothing (an appeal filed, a write-off, a
+    transfer); replaying the history skips it."""
+    _record(session, claim, trigger, claim.state, actor=actor, reason=reason)
+
+
 def history(session: Session, claim_id: int) -> list[ClaimTransition]:
     """Every recorded step of a claim, oldest first."""
     return list(

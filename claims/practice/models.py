@@ -96,6 +96,7 @@ class Payer(Address, Base):
         CheckConstraint("appeal_days > 0", name="appeal_days_positive"),
         CheckConstraint("wait_999_days > 0", name="wait_999_days_positive"),
         CheckConstraint("wait_277ca_days > 0", name="wait_277ca_days_positive"),
+        CheckConstraint("follow_up_days > 0", name="follow_up_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -115,6 +116,9 @@ class Payer(Address, Base):
     # the payer's front end has looked at the claim, within about a week.
     wait_999_days: Mapped[int] = mapped_column(default=2, server_default="2")
     wait_277ca_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    # Whole days after the payer acknowledged a claim before follow-up asks for its status
+    # when no payment or denial came (most commercial payers adjudicate within 30 days).
+    follow_up_days: Mapped[int] = mapped_column(default=30, server_default="30")
     # The clearinghouse its claims go through (may be empty while the practice has only one).
     trading_partner_id: Mapped[int | None] = mapped_column(ForeignKey("trading_partners.id"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims.base import Base, Cents, IdType, str_enum, utcnow
@@ -72,4 +72,24 @@ class ReworkNote(Base):
     author: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))  # note, assigned, action, ...
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Appeal(Base):
+    """An appeal filed for a denied or underpaid claim, with its letter and its dates."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("rework_items.id"), index=True)
+    level: Mapped[int] = mapped_column(SmallInteger)  # 1 for the first appeal of the claim
+    filed_on: Mapped[date]
+    deadline: Mapped[date | None]  # the last day the payer takes it (the item's deadline)
+    answer_due: Mapped[date]  # when follow-up asks the payer for an answer
+    amount_cents: Mapped[Cents]  # what is appealed
+    reason: Mapped[str] = mapped_column(Text)
+    letter_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    actor: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
