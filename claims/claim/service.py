@@ -432,6 +432,9 @@ def _next_version(session: Session, claim: Claim, frequency: Frequency, actor: s
     )
     if frequency is not Frequency.ORIGINAL:
         new.payer_claim_number = claim.payer_claim_number
+    # A corrected claim to a later payer keeps the day its timely filing counts from (the
+    # prior payer's remittance), not its date of service.
+    new.filing_from = claim.filing_from
     session.flush()
     return new
 

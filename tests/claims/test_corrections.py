@@ -66,6 +66,16 @@ def test_a_rejected_claim_goes_again_as_a_new_original(session: Session) -> None
     assert claim.state is ClaimState.REPLACED
 
 
+def test_a_corrected_claim_keeps_the_day_its_timely_filing_counts_from(session: Session) -> None:
+    office = f.make_office(session)
+    claim = sent_claim(session, office, Event.ACK_REJECTED)
+    claim.filing_from = date(2026, 10, 2)  # a claim to a later payer: the primary's remittance
+    outcome = claim_service.correct_claim(
+        session, claim=claim, actor=f.ACTOR, reason="fixed member ID", today=TODAY
+    )
+    assert outcome.new_claim is not None and outcome.new_claim.filing_from == date(2026, 10, 2)
+
+
 def test_a_replacement_without_the_payer_claim_number_is_refused(session: Session) -> None:
     office = f.make_office(session)
     claim = sent_claim(session, office, *PAID)
