@@ -5,10 +5,12 @@ from claims.audit.models import AuditEvent
 from claims.base import Base
 from claims.claim.models import Claim, ClaimLine, ClaimTransition
 from claims.codesets.models import CodeTable
+from claims.credits.models import Refund
 from claims.encounters.models import ChargeLine, Diagnosis, Encounter
 from claims.files.models import Batch, ControlCounter, InboundTransaction, StoredFile
 from claims.ledger.models import Account, Entry
 from claims.patients.models import Coverage, Patient
+from claims.payments.models import PatientPayment
 from claims.practice.models import (
     BillingProvider,
     Facility,
@@ -20,6 +22,7 @@ from claims.practice.models import (
 )
 from claims.remittances.models import Deposit, Remittance
 from claims.rework.models import Appeal, ReworkItem, ReworkNote
+from claims.statements.models import CollectionFlag, PatientStatement, StatementLine
 
 __all__ = [
     "Account",
@@ -35,6 +38,7 @@ __all__ = [
     "ClaimLine",
     "ClaimTransition",
     "CodeTable",
+    "CollectionFlag",
     "ControlCounter",
     "Coverage",
     "Deposit",
@@ -45,12 +49,16 @@ __all__ = [
     "InboundTransaction",
     "PartnerPayerId",
     "Patient",
+    "PatientPayment",
+    "PatientStatement",
     "Payer",
     "Practice",
     "Provider",
+    "Refund",
     "Remittance",
     "ReworkItem",
     "ReworkNote",
+    "StatementLine",
     "StoredFile",
     "TradingPartner",
 ]

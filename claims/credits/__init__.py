@@ -1,0 +1,1 @@
+"""Credit balances, refunds and payer recoupments."""

@@ -1,0 +1,1 @@
+"""Patient payments posted against patient A/R."""

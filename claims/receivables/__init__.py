@@ -1,0 +1,1 @@
+"""A/R by charge line and responsible party, read from the ledger."""

@@ -1,0 +1,1 @@
+"""Patient statements in cycles, small-balance write-offs and collections flags."""
