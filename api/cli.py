@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from api.cli_billing import credits_app, patients_app, statements_app, writeoff_app
 from api.cli_rework import rework_app
 
 app = typer.Typer(
@@ -812,6 +813,10 @@ def remittance_release(
 
 
 app.add_typer(rework_app, name="rework")
+app.add_typer(patients_app, name="patients")
+app.add_typer(statements_app, name="statements")
+app.add_typer(writeoff_app, name="writeoff")
+app.add_typer(credits_app, name="credits")
 
 
 def main() -> None:
