@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from api.cli_billing import credits_app, patients_app, statements_app, writeoff_app
+from api.cli_fees import fees_app
 from api.cli_rework import rework_app
 
 app = typer.Typer(
@@ -813,6 +814,7 @@ def remittance_release(
 
 
 app.add_typer(rework_app, name="rework")
+app.add_typer(fees_app, name="fees")
 app.add_typer(patients_app, name="patients")
 app.add_typer(statements_app, name="statements")
 app.add_typer(writeoff_app, name="writeoff")

@@ -7,6 +7,7 @@ from claims.claim.models import Claim, ClaimLine, ClaimTransition
 from claims.codesets.models import CodeTable
 from claims.credits.models import Refund
 from claims.encounters.models import ChargeLine, Diagnosis, Encounter
+from claims.fees.models import FeeRate, FeeSchedule
 from claims.files.models import Batch, ControlCounter, InboundTransaction, StoredFile
 from claims.ledger.models import Account, Entry
 from claims.patients.models import Coverage, Patient
@@ -46,6 +47,8 @@ __all__ = [
     "Encounter",
     "Entry",
     "Facility",
+    "FeeRate",
+    "FeeSchedule",
     "InboundTransaction",
     "PartnerPayerId",
     "Patient",
