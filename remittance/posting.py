@@ -13,17 +13,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from claims.adjudications.models import Adjudication, Adjustment
-from claims.base import table_of, utcnow
+from claims.base import Base, table_of, utcnow
 from claims.claim.models import Claim, ClaimLine, ClaimTransition
 from claims.claim.state import ADJUDICATED, SUPERSEDED, ClaimState, Event, apply_event
-from claims.db import reserve_ids
+from claims.db import insert_rows, reserve_ids
 from claims.encounters.models import ChargeLine
 from claims.ledger import service as ledger
 from claims.ledger.models import AR_KINDS, Account, AccountKind, Entry, EntryKind
@@ -97,6 +98,7 @@ class _Claim(NamedTuple):
     payer_id: int
     state: ClaimState
     total_charge_cents: int
+    payer_claim_number: str | None
 
 
 class _Line(NamedTuple):
@@ -117,6 +119,46 @@ class _Cov(NamedTuple):
     order: CoverageOrder
     effective_from: date | None
     effective_to: date | None
+
+
+class _Original(NamedTuple):
+    """A claim-level adjudication that a reversal may undo."""
+
+    id: int
+    claim_id: int
+    paid_cents: int
+    charge_cents: int
+
+
+class _Mirror(NamedTuple):
+    """An entry of a posted payment, as its reversal needs it."""
+
+    id: int
+    debit_account_id: int
+    credit_account_id: int
+    amount_cents: int
+    charge_line_id: int | None
+    claim_id: int | None
+    service_date: date | None
+    group_code: str | None
+    reason_code: str | None
+    remark_codes: str | None
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """What matching and planning a chunk of claim payments needs, loaded in a few queries."""
+
+    by_pcn: dict[str, _Claim]
+    by_id: dict[int, _Claim]  # claims a person chose, and fallback candidates
+    by_number: dict[str, list[_Claim]]  # fallback: by payer claim number (CLP07)
+    by_service: dict[int, list[int]]  # fallback: by CLP position, claim IDs by patient + service
+    lines: dict[int, list[_Line]] = field(default_factory=dict)
+    coverages: dict[int, list[_Cov]] = field(default_factory=dict)
+    # Reversals: the claims' unreversed claim-level adjudications (newest first) and entries.
+    originals: dict[int, list[_Original]] = field(default_factory=dict)
+    mirrors: dict[int, list[_Mirror]] = field(default_factory=dict)
+    reversed: set[int] = field(default_factory=set)  # originals undone within this chunk
 
 
 class _Unapplied(Exception):
@@ -155,7 +197,7 @@ class _Plan:
     denied_cents: int = 0
     denied_codes: list[str] = field(default_factory=list)
     reverses: int | None = None  # the claim adjudication a reversal undoes
-    mirror: list[Entry] = field(default_factory=list)  # the entries a reversal undoes
+    mirror: list[_Mirror] = field(default_factory=list)  # the entries a reversal undoes
 
 
 class Poster:
@@ -181,45 +223,89 @@ class Poster:
         """Apply a chunk of claim payments (all or none of each; never raises for bad data)."""
         if not clps:
             return
-        claims, lines, coverages = self._load(clps)
-        self._chunk_coverages = coverages  # transfers find the next party in them
-        plans: list[_Plan] = []
-        unapplied: list[tuple[ClaimPayment, _Unapplied]] = []
-        for clp in clps:
+        chunk = self._load(clps)
+        matched: list[tuple[int, ClaimPayment, _Claim, str]] = []
+        unapplied: list[tuple[int, ClaimPayment, _Unapplied]] = []
+        for index, clp in enumerate(clps):
             self.totals.claims += 1
             try:
-                plans.append(self._plan(clp, claims, lines, coverages))
+                claim, rule = self._match(clp, chunk)
             except _Unapplied as why:
-                unapplied.append((clp, why))
-        self._write(plans)
-        self._write_unapplied(unapplied)
+                unapplied.append((index, clp, why))
+                continue
+            matched.append((index, clp, claim, rule))
+        self._load_matched(chunk, [(clp, claim) for _, clp, claim, _ in matched])
+        self._chunk_coverages = chunk.coverages  # transfers find the next party in them
+        plans: list[_Plan] = []
+        for index, clp, claim, rule in matched:
+            try:
+                plans.append(self._plan(clp, claim, rule, chunk))
+            except _Unapplied as why:
+                unapplied.append((index, clp, why))
+        unapplied.sort(key=lambda item: item[0])  # in file order, as the payments came
+        self._write(plans, chunk.lines)
+        self._write_unapplied([(clp, why) for _, clp, why in unapplied])
 
     # ------------------------------------------------------------------ loading
 
-    def _load(
-        self, clps: Sequence[ClaimPayment]
-    ) -> tuple[dict[str, _Claim], dict[int, list[_Line]], dict[int, list[_Cov]]]:
+    def _load(self, clps: Sequence[ClaimPayment]) -> _Chunk:
+        """The claims the chunk names (by patient control number, by a person's choice, and
+        the fallbacks' candidates for those not found), with their lines and coverages."""
         pcns = sorted({c.patient_control_number for c in clps})
-        claims: dict[str, _Claim] = {}
+        by_pcn: dict[str, _Claim] = {}
         for start in range(0, len(pcns), _IN):
-            claims.update(
+            by_pcn.update(
                 (row.pcn, row)
                 for row in self._claims(Claim.patient_control_number.in_(pcns[start : start + _IN]))
             )
-        lines = self._lines([c.id for c in claims.values()])
-        coverages = self._coverages({c.patient_id for c in claims.values()})
-        return claims, lines, coverages
+        unfound = [
+            c for c in clps
+            if c.position not in self.chosen and c.patient_control_number not in by_pcn
+        ]  # fmt: skip
+        by_number: dict[str, list[_Claim]] = defaultdict(list)
+        numbers = sorted({c.payer_claim_number for c in unfound if c.payer_claim_number})
+        for start in range(0, len(numbers), _IN):
+            for row in self._claims(Claim.payer_claim_number.in_(numbers[start : start + _IN])):
+                by_number[row.payer_claim_number or ""].append(row)
+        by_service = self._by_patient_and_service(unfound)
+        wanted = {self.chosen[c.position] for c in clps if c.position in self.chosen}
+        wanted.update(i for ids in by_service.values() for i in ids)
+        by_id = {c.id: c for c in self._claims_by_id(wanted)}
+        chunk = _Chunk(by_pcn, by_id, by_number, by_service)
+        chunk.lines = self._lines([c.id for c in by_pcn.values()])
+        chunk.coverages = self._coverages([c.patient_id for c in by_pcn.values()])
+        return chunk
+
+    def _load_matched(self, chunk: _Chunk, matched: list[tuple[ClaimPayment, _Claim]]) -> None:
+        """Lines and coverages of claims found by a fallback or a person's choice, and what the
+        chunk's reversals undo."""
+        claims = {claim.id: claim for _, claim in matched}
+        missing = [cid for cid in claims if cid not in chunk.lines]
+        if missing:
+            chunk.lines.update(self._lines(missing))
+        patients = {c.patient_id for c in claims.values()} - chunk.coverages.keys()
+        if patients:
+            chunk.coverages.update(self._coverages(patients))
+        self._load_originals(chunk, sorted({claim.id for clp, claim in matched if clp.is_reversal}))
 
     def _claims(self, *where: object) -> list[_Claim]:
         rows = self.session.execute(
             select(
                 Claim.id, Claim.patient_control_number, Claim.patient_id, Claim.coverage_id,
-                Claim.payer_id, Claim.state, Claim.total_charge_cents,
+                Claim.payer_id, Claim.state, Claim.total_charge_cents, Claim.payer_claim_number,
             ).where(Claim.practice_id == self.ctx.practice_id, *where)  # type: ignore[arg-type]
         )  # fmt: skip
         return [_Claim(*row) for row in rows]
 
+    def _claims_by_id(self, claim_ids: Iterable[int]) -> list[_Claim]:
+        ids = sorted(set(claim_ids))
+        found: list[_Claim] = []
+        for start in range(0, len(ids), _IN):
+            found += self._claims(Claim.id.in_(ids[start : start + _IN]))
+        return found
+
     def _lines(self, claim_ids: Sequence[int]) -> dict[int, list[_Line]]:
+        """Every line of these claims, in line order (a claim without lines has no key)."""
         found: dict[int, list[_Line]] = defaultdict(list)
         ids = sorted(set(claim_ids))
         for start in range(0, len(ids), _IN):
@@ -235,11 +321,12 @@ class Poster:
             )  # fmt: skip
             for row in rows:
                 found[row.claim_id].append(_Line(*row))
-        return found
+        return dict(found)
 
     def _coverages(self, patient_ids: Iterable[int]) -> dict[int, list[_Cov]]:
-        found: dict[int, list[_Cov]] = defaultdict(list)
+        """The active coverages of these patients, in order (every patient has a key)."""
         ids = sorted(set(patient_ids))
+        found: dict[int, list[_Cov]] = {pid: [] for pid in ids}
         for start in range(0, len(ids), _IN):
             rows = self.session.execute(
                 select(
@@ -255,30 +342,143 @@ class Poster:
             covs.sort(key=lambda c: (_ORDER[c.order], c.id))
         return found
 
+    def _by_patient_and_service(self, clps: Sequence[ClaimPayment]) -> dict[int, list[int]]:
+        """For each claim payment (by position): the live claims of its patient (by member ID)
+        with a line on its date of service and one of its procedures."""
+        keys: dict[int, tuple[str, date, set[str]]] = {}
+        for clp in clps:
+            member = next(
+                (p.id for p in clp.people if p.entity in ("IL", "QC") and p.id), None
+            )  # the insured's or the patient's member ID
+            day = next((d.value for d in clp.dates if d.qualifier in ("232", "472")), None)
+            if day is None:
+                day = next(
+                    (d.value for line in clp.lines for d in line.dates if d.qualifier == "472"),
+                    None,
+                )
+            if member is None or day is None:
+                continue
+            codes = {line.procedure.code for line in clp.lines} | {
+                line.original_procedure.code for line in clp.lines if line.original_procedure
+            }
+            keys[clp.position] = (member, day, codes)
+        if not keys:
+            return {}
+        # Two steps, so that the database starts from the few patients with these member IDs
+        # rather than from every claim of the practice.
+        members = sorted({member for member, _, _ in keys.values()})
+        patients: dict[int, set[str]] = defaultdict(set)
+        for start in range(0, len(members), _IN):
+            rows = self.session.execute(
+                select(Coverage.patient_id, Coverage.member_id).where(
+                    Coverage.member_id.in_(members[start : start + _IN])
+                )
+            )
+            for patient_id, member_id in rows:
+                patients[patient_id].add(member_id)
+        if not patients:
+            return {}
+        days = sorted({day for _, day, _ in keys.values()})
+        lines: dict[tuple[str, date], list[tuple[int, str]]] = defaultdict(list)
+        ids = sorted(patients)
+        for start in range(0, len(ids), _IN):
+            rows = self.session.execute(
+                select(
+                    Claim.id, Claim.patient_id, ChargeLine.service_date, ChargeLine.procedure_code
+                )
+                .join(ClaimLine, ClaimLine.claim_id == Claim.id)
+                .join(ChargeLine, ChargeLine.id == ClaimLine.charge_line_id)
+                .where(
+                    Claim.practice_id == self.ctx.practice_id,
+                    Claim.patient_id.in_(ids[start : start + _IN]),
+                    ChargeLine.service_date.in_(days),
+                    Claim.state.not_in([s.value for s in SUPERSEDED]),
+                )
+            )  # fmt: skip
+            for claim_id, patient_id, day, code in rows:
+                for member in patients[patient_id]:
+                    lines[member, day].append((claim_id, code))
+        found: dict[int, list[int]] = {}
+        for position, (member, day, codes) in keys.items():
+            hits = {cid for cid, code in lines.get((member, day), ()) if not codes or code in codes}
+            if hits:
+                found[position] = sorted(hits)
+        return found
+
+    def _load_originals(self, chunk: _Chunk, claim_ids: list[int]) -> None:
+        """The claim-level adjudications these claims' reversals may undo (posted, not a
+        reversal, not reversed yet), newest first, with their entries.
+
+        A reversal's adjudication is on the claim of the one it undoes (see _plan_reversal),
+        so the claims' own adjudications tell which are reversed already.
+        """
+        if not claim_ids:
+            return
+        rows: list[Row[tuple[int, int, int, int, str, int | None]]] = []
+        for start in range(0, len(claim_ids), _IN):
+            rows += self.session.execute(
+                select(
+                    Adjudication.id, Adjudication.claim_id, Adjudication.paid_cents,
+                    Adjudication.charge_cents, Adjudication.status_code, Adjudication.reverses_id,
+                ).where(
+                    Adjudication.claim_id.in_(claim_ids[start : start + _IN]),
+                    Adjudication.claim_line_id.is_(None),
+                )
+            ).all()  # fmt: skip
+        undone = {row.reverses_id for row in rows if row.reverses_id is not None}
+        originals: dict[int, list[_Original]] = defaultdict(list)
+        for row in sorted(rows, key=lambda r: r.id, reverse=True):
+            if (
+                row.reverses_id is None
+                and row.status_code != ClaimStatus.REVERSAL.value
+                and row.id not in undone
+            ):
+                originals[row.claim_id].append(
+                    _Original(row.id, row.claim_id, row.paid_cents, row.charge_cents)
+                )
+        chunk.originals = dict(originals)
+        ids = sorted(o.id for found in originals.values() for o in found)
+        mirrors: dict[int, list[_Mirror]] = defaultdict(list)
+        for start in range(0, len(ids), _IN):
+            entries = self.session.execute(
+                select(
+                    Entry.adjudication_id, Entry.id, Entry.debit_account_id,
+                    Entry.credit_account_id, Entry.amount_cents, Entry.charge_line_id,
+                    Entry.claim_id, Entry.service_date, Entry.group_code, Entry.reason_code,
+                    Entry.remark_codes,
+                )
+                .where(
+                    Entry.adjudication_id.in_(ids[start : start + _IN]),
+                    Entry.reverses_entry_id.is_(None),
+                )
+                .order_by(Entry.id)
+            )  # fmt: skip
+            for adjudication_id, *entry in entries:
+                mirrors[adjudication_id].append(_Mirror(*entry))
+        chunk.mirrors = dict(mirrors)
+
     # ------------------------------------------------------------------ matching
 
-    def _match(
-        self, clp: ClaimPayment, claims: dict[str, _Claim], lines: dict[int, list[_Line]]
-    ) -> tuple[_Claim, str]:
+    def _match(self, clp: ClaimPayment, chunk: _Chunk) -> tuple[_Claim, str]:
         if clp.position in self.chosen:
-            picked = self._claims(Claim.id == self.chosen[clp.position])
-            if not picked:
+            picked = chunk.by_id.get(self.chosen[clp.position])
+            if picked is None:
                 raise _Unapplied(f"claim {self.chosen[clp.position]}: not in this practice")
-            return self._remember(picked[0], lines), BY_PERSON
-        found = claims.get(clp.patient_control_number)
+            return picked, BY_PERSON
+        found = chunk.by_pcn.get(clp.patient_control_number)
         if found is not None:
             return found, BY_PCN
         charge = abs(clp.charge_cents)
         candidates: list[_Claim] = []
         if clp.payer_claim_number:
-            candidates = self._claims(Claim.payer_claim_number == clp.payer_claim_number)
+            candidates = chunk.by_number.get(clp.payer_claim_number, [])
             fits = [c for c in candidates if c.total_charge_cents == charge]
             if len(fits) == 1:
-                return self._remember(fits[0], lines), BY_PAYER_NUMBER
-        by_service = self._by_patient_and_service(clp)
+                return fits[0], BY_PAYER_NUMBER
+        by_service = [chunk.by_id[i] for i in chunk.by_service.get(clp.position, ())]
         fits = [c for c in by_service if c.total_charge_cents == charge]
         if len(fits) == 1 and not candidates:
-            return self._remember(fits[0], lines), BY_PATIENT_SERVICE
+            return fits[0], BY_PATIENT_SERVICE
         suggested = sorted({c.id for c in candidates} | {c.id for c in by_service})
         if suggested:
             raise _Unapplied(
@@ -288,43 +488,6 @@ class Poster:
                 suggested=suggested,
             )
         raise _Unapplied(f"claim {clp.patient_control_number}: no claim matches this payment")
-
-    def _remember(self, claim: _Claim, lines: dict[int, list[_Line]]) -> _Claim:
-        if claim.id not in lines:
-            lines.update(self._lines([claim.id]))
-        return claim
-
-    def _by_patient_and_service(self, clp: ClaimPayment) -> list[_Claim]:
-        """Live claims of the patient (by member ID) with a line on the date and procedure."""
-        member = next(
-            (p.id for p in clp.people if p.entity in ("IL", "QC") and p.id), None
-        )  # the insured's or the patient's member ID
-        day = next((d.value for d in clp.dates if d.qualifier in ("232", "472")), None)
-        if day is None:
-            day = next(
-                (d.value for line in clp.lines for d in line.dates if d.qualifier == "472"), None
-            )
-        codes = {line.procedure.code for line in clp.lines} | {
-            line.original_procedure.code for line in clp.lines if line.original_procedure
-        }
-        if member is None or day is None:
-            return []
-        query = (
-            select(Claim.id)
-            .join(Coverage, Coverage.patient_id == Claim.patient_id)
-            .join(ClaimLine, ClaimLine.claim_id == Claim.id)
-            .join(ChargeLine, ChargeLine.id == ClaimLine.charge_line_id)
-            .where(
-                Claim.practice_id == self.ctx.practice_id,
-                Coverage.member_id == member,
-                ChargeLine.service_date == day,
-                Claim.state.not_in([s.value for s in SUPERSEDED]),
-            )
-        )
-        if codes:
-            query = query.where(ChargeLine.procedure_code.in_(sorted(codes)))
-        ids = sorted(set(self.session.scalars(query)))
-        return self._claims(Claim.id.in_(ids)) if ids else []
 
     def _match_lines(
         self, clp: ClaimPayment, claim_lines: list[_Line]
@@ -365,30 +528,19 @@ class Poster:
 
     # ------------------------------------------------------------------ planning
 
-    def _plan(
-        self,
-        clp: ClaimPayment,
-        claims: dict[str, _Claim],
-        lines: dict[int, list[_Line]],
-        coverages: dict[int, list[_Cov]],
-    ) -> _Plan:
-        claim, rule = self._match(clp, claims, lines)
+    def _plan(self, clp: ClaimPayment, claim: _Claim, rule: str, chunk: _Chunk) -> _Plan:
         findings = claim_findings(clp)
         if findings:
             raise _Unapplied(
                 "; ".join(f.message for f in findings) + ": not applied until a person checks it",
                 claim_id=claim.id,
             )
-        if claim.patient_id not in coverages:  # found by a fallback, outside the chunk's load
-            coverages[claim.patient_id] = self._coverages([claim.patient_id]).get(
-                claim.patient_id, []
-            )
-        claim_lines = lines.get(claim.id, [])
+        claim_lines = chunk.lines.get(claim.id, [])
         if not claim_lines:
             raise _Unapplied(f"claim {clp.patient_control_number}: the claim has no lines")
-        coverage_id = self._paying_coverage(claim, clp, coverages)
+        coverage_id = self._paying_coverage(claim, clp, chunk.coverages)
         if clp.is_reversal:
-            return self._plan_reversal(clp, claim, rule, coverage_id)
+            return self._plan_reversal(clp, claim, rule, coverage_id, chunk)
         if clp.status is ClaimStatus.PREDETERMINATION:
             if clp.paid_cents:
                 raise _Unapplied(f"claim {clp.patient_control_number}: a predetermination pays")
@@ -465,37 +617,24 @@ class Poster:
         return plan
 
     def _plan_reversal(
-        self, clp: ClaimPayment, claim: _Claim, rule: str, coverage_id: int
+        self, clp: ClaimPayment, claim: _Claim, rule: str, coverage_id: int, chunk: _Chunk
     ) -> _Plan:
         """Undo exactly the posting this reversal names (same claim, the negated amounts)."""
-        reversed_ids = select(Adjudication.reverses_id).where(Adjudication.reverses_id.is_not(None))
-        original = self.session.scalar(
-            select(Adjudication)
-            .where(
-                Adjudication.claim_id == claim.id,
-                Adjudication.claim_line_id.is_(None),
-                Adjudication.reverses_id.is_(None),
-                Adjudication.status_code != ClaimStatus.REVERSAL.value,
-                Adjudication.paid_cents == -clp.paid_cents,
-                Adjudication.charge_cents == -clp.charge_cents,
-                Adjudication.id.not_in(reversed_ids),
-            )
-            .order_by(Adjudication.id.desc())
-            .limit(1)
-        )
+        original = next(
+            (
+                o for o in chunk.originals.get(claim.id, ())
+                if o.paid_cents == -clp.paid_cents and o.charge_cents == -clp.charge_cents
+                and o.id not in chunk.reversed
+            ),
+            None,
+        )  # fmt: skip
         if original is None:
             raise _Unapplied(
                 f"claim {clp.patient_control_number}: reversal of {money(-clp.paid_cents)} paid on "
                 f"{money(-clp.charge_cents)} charged, but no such posted payment is on the claim",
                 claim_id=claim.id,
             )
-        entries = list(
-            self.session.scalars(
-                select(Entry).where(
-                    Entry.adjudication_id == original.id, Entry.reverses_entry_id.is_(None)
-                )
-            )
-        )
+        entries = chunk.mirrors.get(original.id, [])
         cash = sum(
             e.amount_cents if e.debit_account_id == self.ctx.cash_account_id else
             -e.amount_cents if e.credit_account_id == self.ctx.cash_account_id else 0
@@ -507,6 +646,7 @@ class Poster:
                 "through ERA clearing (applied by hand?); reverse it by hand",
                 claim_id=claim.id,
             )
+        chunk.reversed.add(original.id)  # a second reversal in the chunk undoes another one
         plan = _Plan(clp, claim, rule, coverage_id, Event.REMIT_REVERSED)
         plan.reverses = original.id
         plan.mirror = entries
@@ -514,39 +654,37 @@ class Poster:
 
     # ------------------------------------------------------------------ writing
 
-    def _write(self, plans: list[_Plan]) -> None:
+    def _write(self, plans: list[_Plan], lines: dict[int, list[_Line]]) -> None:
         if not plans:
             return
         ctx = self.ctx
+        now = utcnow()
         coverage_payer = self._coverage_payers({p.coverage_id for p in plans})
-        claim_adj_ids = self._insert_returning(
-            Adjudication,
-            [self._claim_adjudication(p, coverage_payer[p.coverage_id]) for p in plans],
-        )
-        line_rows = []
-        line_keys = []
-        for index, p in enumerate(plans):
+        rows = [self._claim_adjudication(p, coverage_payer[p.coverage_id], now) for p in plans]
+        line_svcs: list[ServiceLine | None] = []
+        for p in plans:
+            payer_id = coverage_payer[p.coverage_id]
             for svc, line, line_rule, paid in p.line_rows:
-                line_keys.append((index, svc))
-                line_rows.append(
-                    self._line_adjudication(p, svc, line, line_rule, paid,
-                                            coverage_payer[p.coverage_id])
-                )  # fmt: skip
-        line_adj_ids = self._insert_returning(Adjudication, line_rows)
+                line_svcs.append(svc)
+                rows.append(self._line_adjudication(p, svc, line, line_rule, paid, payer_id, now))
+        # Claim-level and line-level adjudications in one statement, claim-level rows first.
+        ids = self._insert_with_ids(Adjudication, rows)
+        claim_adj_ids, line_adj_ids = ids[: len(plans)], ids[len(plans) :]
         adjustments = [
             _adjustment_row(claim_adj_ids[i], a)
             for i, p in enumerate(plans)
             for a in p.clp.adjustments
         ]
-        for (_, svc), adj_id in zip(line_keys, line_adj_ids, strict=True):
+        for svc, adj_id in zip(line_svcs, line_adj_ids, strict=True):
             if svc is not None:
                 adjustments += [_adjustment_row(adj_id, a) for a in svc.adjustments]
-        if adjustments:
-            self.session.execute(insert(table_of(Adjustment)), adjustments)
+        _insert(self.session, Adjustment, adjustments)
 
         postings = self._postings(plans, claim_adj_ids)
-        ledger.post(self.session, practice_id=ctx.practice_id, postings=postings)
-        self._move_claims(plans)
+        ledger.post(
+            self.session, practice_id=ctx.practice_id, postings=postings, references_checked=True
+        )
+        self._move_claims(plans, lines, now)
         for p in plans:
             self.totals.matched += 1
             self.totals.applied_cents += p.clp.paid_cents
@@ -562,19 +700,17 @@ class Poster:
         )
         return {cov: payer for cov, payer in rows}
 
-    def _insert_returning(
+    def _insert_with_ids(
         self, model: type[Adjudication], rows: list[dict[str, object]]
     ) -> list[int]:
         """Insert rows with keys reserved first; returns the keys in row order."""
-        table = table_of(model)
-        ids = reserve_ids(self.session, table, len(rows))
-        if rows:
-            self.session.execute(
-                insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
-            )
+        ids = reserve_ids(self.session, table_of(model), len(rows))
+        for row, i in zip(rows, ids, strict=True):
+            row["id"] = i
+        _insert(self.session, model, rows)
         return ids
 
-    def _claim_adjudication(self, p: _Plan, payer_id: int) -> dict[str, object]:
+    def _claim_adjudication(self, p: _Plan, payer_id: int, now: datetime) -> dict[str, object]:
         clp = p.clp
         return {
             "practice_id": self.ctx.practice_id, "claim_id": p.claim.id, "claim_line_id": None,
@@ -584,11 +720,18 @@ class Poster:
             "payer_claim_number": clp.payer_claim_number, "adjudicated_on": self.ctx.adjudicated_on,
             "source_file_id": self.ctx.source_file_id, "remittance_id": self.ctx.remittance_id,
             "segment_position": clp.position, "match_rule": p.rule, "reverses_id": p.reverses,
-            "created_at": utcnow(),
+            "created_at": now,
         }  # fmt: skip
 
     def _line_adjudication(
-        self, p: _Plan, svc: ServiceLine | None, line: _Line, rule: str, paid: int, payer_id: int
+        self,
+        p: _Plan,
+        svc: ServiceLine | None,
+        line: _Line,
+        rule: str,
+        paid: int,
+        payer_id: int,
+        now: datetime,
     ) -> dict[str, object]:
         allowed = next((a.cents for a in svc.amounts if a.qualifier == "B6"), None) if svc else None
         patient = (
@@ -604,7 +747,7 @@ class Poster:
             "adjudicated_on": self.ctx.adjudicated_on, "source_file_id": self.ctx.source_file_id,
             "remittance_id": self.ctx.remittance_id,
             "segment_position": svc.position if svc else p.clp.position, "match_rule": rule,
-            "reverses_id": None, "created_at": utcnow(),
+            "reverses_id": None, "created_at": now,
         }  # fmt: skip
 
     def _postings(self, plans: list[_Plan], adj_ids: list[int]) -> list[ledger.Posting]:
@@ -699,33 +842,61 @@ class Poster:
             for key, (kind, i) in chosen.items()
         }
 
-    def _move_claims(self, plans: list[_Plan]) -> None:
-        """Record each claim's remittance event, then settle those whose lines all reach 0."""
-        steps: list[tuple[_Plan, Event]] = [(p, p.event) for p in plans if p.event is not None]
-        self._record_events(steps)
+    def _move_claims(
+        self, plans: list[_Plan], lines: dict[int, list[_Line]], now: datetime
+    ) -> None:
+        """Record each claim's remittance event, then settle those whose lines all reach 0.
+        Each claim's row is written once, with its last state and payer claim number."""
+        transitions, items = self._transitions(
+            [(p, p.event) for p in plans if p.event is not None], now
+        )
         settled_candidates = [
             p for p in plans
             if p.event is not None and p.event is not Event.REMIT_REVERSED
             and self._states[p.claim.id] in ADJUDICATED
         ]  # fmt: skip
         if settled_candidates:
-            open_claims = self._claims_with_open_balances([p.claim.id for p in settled_candidates])
-            self._record_events(
-                [(p, Event.SETTLED) for p in settled_candidates if p.claim.id not in open_claims]
+            open_claims = self._claims_with_open_balances(
+                {p.claim.id for p in settled_candidates}, lines
             )
-        numbers = {p.claim.id: p.clp.payer_claim_number for p in plans if p.clp.payer_claim_number}
-        if numbers:
+            settled, settled_items = self._transitions(
+                [(p, Event.SETTLED) for p in settled_candidates if p.claim.id not in open_claims],
+                now,
+            )
+            transitions += settled
+            items += settled_items
+        _insert(self.session, ClaimTransition, transitions)
+        numbers = {
+            p.claim.id: p.clp.payer_claim_number[:50] for p in plans if p.clp.payer_claim_number
+        }
+        changes = {}
+        for p in plans:
+            claim = p.claim
+            state = self._states.get(claim.id, claim.state)
+            number = numbers.get(claim.id, claim.payer_claim_number)
+            if state != claim.state or number != claim.payer_claim_number:
+                changes[claim.id] = {"claim_id": claim.id, "new_state": state, "number": number}
+        if changes:
+            claims = table_of(Claim)
             self.session.execute(
-                update(Claim),
-                [{"id": cid, "payer_claim_number": num[:50]} for cid, num in numbers.items()],
+                update(claims)
+                .where(claims.c.id == bindparam("claim_id"))
+                .values(
+                    state=bindparam("new_state", type_=claims.c.state.type),
+                    payer_claim_number=bindparam("number", type_=claims.c.payer_claim_number.type),
+                ),
+                list(changes.values()),
             )
+        self._add_items(items)
 
-    def _record_events(self, steps: list[tuple[_Plan, Event]]) -> None:
-        if not steps:
-            return
+    def _transitions(
+        self, steps: list[tuple[_Plan, Event]], now: datetime
+    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        """The transition rows of these events (claim states follow in self._states), and the
+        rework items they open."""
         ctx = self.ctx
-        transitions = []
-        attention_items = []
+        transitions: list[dict[str, object]] = []
+        attention_items: list[dict[str, object]] = []
         for p, event in steps:
             before = self._states.get(p.claim.id, p.claim.state)
             outcome = apply_event(before, event)
@@ -736,7 +907,7 @@ class Poster:
                  "reason": f"835 claim {p.clp.patient_control_number}" if event is not Event.SETTLED
                  else "every line balance is 0",
                  "attention": outcome.attention, "source_file_id": ctx.source_file_id,
-                 "segment_position": p.clp.position, "created_at": utcnow()}
+                 "segment_position": p.clp.position, "created_at": now}
             )  # fmt: skip
             if outcome.attention:
                 attention_items.append(
@@ -751,35 +922,33 @@ class Poster:
                 p.denied_cents or p.clp.status is ClaimStatus.DENIED
             ):
                 attention_items.append(self._denial_item(p))
-        self.session.execute(insert(table_of(ClaimTransition)), transitions)
-        self.session.execute(
-            update(Claim),
-            [{"id": cid, "state": self._states[cid]} for cid in {p.claim.id for p, _ in steps}],
-        )
-        self._add_items(attention_items)
+        return transitions, attention_items
 
-    def _claims_with_open_balances(self, claim_ids: list[int]) -> set[int]:
+    def _claims_with_open_balances(
+        self, claim_ids: set[int], lines: dict[int, list[_Line]]
+    ) -> set[int]:
         """Of these claims, those with a charge line whose A/R balance (any party) is not 0."""
-        lines = dict(
-            (cl, claim)
-            for cl, claim in self.session.execute(
-                select(ClaimLine.charge_line_id, ClaimLine.claim_id).where(
-                    ClaimLine.claim_id.in_(claim_ids)
-                )
-            )
+        charge_lines = sorted({line.charge_line_id for cid in claim_ids for line in lines[cid]})
+        debit, credit = aliased(Account), aliased(Account)
+        ar = list(AR_KINDS)
+        signed = case((debit.kind.in_(ar), Entry.amount_cents), else_=0) - case(
+            (credit.kind.in_(ar), Entry.amount_cents), else_=0
         )
-        balance: dict[int, int] = defaultdict(int)
-        for side, sign in ((Entry.debit_account_id, 1), (Entry.credit_account_id, -1)):
-            acct = aliased(Account)
+        open_lines: set[int] = set()
+        for start in range(0, len(charge_lines), _IN):
             rows = self.session.execute(
-                select(Entry.charge_line_id, func.sum(Entry.amount_cents))
-                .join(acct, acct.id == side)
-                .where(Entry.charge_line_id.in_(list(lines)), acct.kind.in_(list(AR_KINDS)))
+                select(Entry.charge_line_id, func.sum(signed))
+                .join(debit, debit.id == Entry.debit_account_id)
+                .join(credit, credit.id == Entry.credit_account_id)
+                .where(Entry.charge_line_id.in_(charge_lines[start : start + _IN]))
                 .group_by(Entry.charge_line_id)
             )
-            for charge_line_id, total in rows:
-                balance[charge_line_id] += sign * int(total)
-        return {lines[cl] for cl, cents in balance.items() if cents != 0}
+            open_lines.update(cl for cl, total in rows if total)
+        return {
+            cid
+            for cid in claim_ids
+            if any(line.charge_line_id in open_lines for line in lines[cid])
+        }
 
     # ------------------------------------------------------------------ rework items
 
@@ -890,6 +1059,14 @@ class Poster:
             )  # fmt: skip
         ledger.post(self.session, practice_id=ctx.practice_id, postings=postings)
         self._add_items(items)
+
+
+def _insert(session: Session, model: type[Base], rows: list[dict[str, object]]) -> None:
+    """Insert rows that share their keys, in one executemany."""
+    if rows:
+        columns = list(rows[0])
+        values = itemgetter(*columns)  # a tuple of the values, since rows have several keys
+        insert_rows(session, table_of(model), columns, [values(row) for row in rows])
 
 
 def _adjustment_row(adjudication_id: int, a: CasAdjustment) -> dict[str, object]:

@@ -6,15 +6,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BigInteger, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from claims.base import table_of
+from claims.base import table_of, utcnow
 from claims.claim.models import Claim
-from claims.db import reserve_ids
+from claims.db import insert_rows, reserve_ids
 from claims.encounters.models import ChargeLine
 from claims.errors import LedgerError, NotFound
 from claims.files.models import StoredFile
@@ -134,11 +135,19 @@ def scoped_accounts(
     return found
 
 
-def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> list[int]:
+def post(
+    session: Session,
+    *,
+    practice_id: int,
+    postings: Sequence[Posting],
+    references_checked: bool = False,
+) -> list[int]:
     """Append entries (all or none) and update account totals; returns the entry IDs in order.
 
     A posting whose external_id was already posted with the same content is not posted again
     (its existing ID is returned); the same external_id with other content is refused.
+    references_checked: the caller read every charge line, claim and file the postings name
+    from this practice's own rows (a bulk poster), so they are not looked up again.
     """
     if not postings:
         return []
@@ -149,7 +158,8 @@ def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> 
         touches_ar = {accounts[p.debit_account_id], accounts[p.credit_account_id]} & AR_KINDS
         if touches_ar and p.charge_line_id is None:
             raise LedgerError(f"{place}: charge_line_id is required for an A/R account")
-    _check_references(session, practice_id, postings)
+    if not references_checked:
+        _check_references(session, practice_id, postings)
 
     existing = _existing_by_external_id(session, practice_id, postings)
     ids: list[int | None] = [None] * len(postings)
@@ -170,11 +180,14 @@ def post(session: Session, *, practice_id: int, postings: Sequence[Posting]) -> 
     if fresh:
         table = table_of(Entry)
         new_ids = reserve_ids(session, table, len(fresh))
-        rows = [
-            {**_fields(p), "id": new_id, "practice_id": practice_id}
-            for (_, p), new_id in zip(fresh, new_ids, strict=True)
-        ]
-        session.execute(insert(table), rows)
+        now = utcnow()
+        insert_rows(
+            session, table, ("id", "practice_id", "created_at", *_FIELDS),
+            [
+                (new_id, practice_id, now, *_values(p))
+                for (_, p), new_id in zip(fresh, new_ids, strict=True)
+            ],
+        )  # fmt: skip
         for (index, _), new_id in zip(fresh, new_ids, strict=True):
             ids[index] = new_id
         _add_to_totals(session, [p for _, p in fresh])
@@ -472,11 +485,13 @@ def _existing_by_external_id(
 
 
 _FIELDS = tuple(f.name for f in fields(Posting))
+# A posting's field values in the order of _FIELDS (dataclasses.astuple deep-copies).
+_values = attrgetter(*_FIELDS)
 
 
 def _fields(p: Posting) -> dict[str, Any]:
-    """A posting's fields as a dict (dataclasses.asdict deep-copies: too slow for bulk)."""
-    return {name: getattr(p, name) for name in _FIELDS}
+    """A posting's fields as a dict."""
+    return dict(zip(_FIELDS, _values(p), strict=True))
 
 
 def _same_content(entry: Entry, p: Posting) -> bool:
@@ -489,14 +504,24 @@ def _add_to_totals(session: Session, postings: Sequence[Posting]) -> None:
     for p in postings:
         debits[p.debit_account_id] += p.amount_cents
         credits[p.credit_account_id] += p.amount_cents
-    # One UPDATE per touched account: the increment happens in the database, under its row
-    # lock, so concurrent posters never lose each other's amounts.
-    for account_id in sorted(debits.keys() | credits.keys()):
-        session.execute(
-            update(Account)
-            .where(Account.id == account_id)
-            .values(
-                debits_posted_cents=Account.debits_posted_cents + debits.get(account_id, 0),
-                credits_posted_cents=Account.credits_posted_cents + credits.get(account_id, 0),
-            )
-        )
+    # The increment happens in the database, under each row's lock, so concurrent posters
+    # never lose each other's amounts; one executemany, in account order (so two posters
+    # take the locks in the same order).
+    accounts = table_of(Account)
+    session.execute(
+        update(accounts)
+        .where(accounts.c.id == bindparam("account_id"))
+        .values(
+            debits_posted_cents=(
+                accounts.c.debits_posted_cents + bindparam("add_debits", BigInteger)
+            ),
+            credits_posted_cents=(
+                accounts.c.credits_posted_cents + bindparam("add_credits", BigInteger)
+            ),
+        ),
+        [
+            {"account_id": account_id, "add_debits": debits.get(account_id, 0),
+             "add_credits": credits.get(account_id, 0)}
+            for account_id in sorted(debits.keys() | credits.keys())
+        ],
+    )  # fmt: skip

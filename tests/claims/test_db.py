@@ -1,17 +1,23 @@
-"""Configuration and the SQLite settings: URL resolution, foreign keys, WAL, BEGIN IMMEDIATE."""
+"""Configuration and the SQLite settings: URL resolution, foreign keys, WAL, BEGIN IMMEDIATE;
+bulk inserts."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
+from claims.base import table_of
 from claims.config import database_url
-from claims.db import make_engine, session_factory, transaction
+from claims.db import insert_rows, make_engine, session_factory, transaction
 from claims.practice.models import Practice
+from claims.rework.models import Category, ItemStatus, ReworkItem, Source
 from claims.schema import upgrade
+from tests.claims.factories import make_practice
 
 
 def test_explicit_url_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,3 +99,37 @@ def test_transaction_commits_on_success_and_rolls_back_on_error(scratch_sqlite_u
         codes = session.scalars(text("SELECT code FROM practices")).all()
     assert codes == ["KEEP"]
     engine.dispose()
+
+
+def test_insert_rows_stores_what_a_core_insert_stores(session: Session) -> None:
+    """Dates, timestamps (whole seconds too), code-table enums, strings and NULLs read back
+    the same whichever way they were written."""
+    practice = make_practice(session)
+    items = table_of(ReworkItem)
+    at = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    columns = ("practice_id", "source", "category", "codes", "summary", "amount_cents",
+               "deadline", "priority", "status", "assignee", "created_at")  # fmt: skip
+    rows = [
+        (practice.id, Source.REMIT_835, Category.OTHER, "CO-45", "a", 1250, date(2024, 4, 1),
+         3, ItemStatus.OPEN, None, at),
+        (practice.id, "state", "other", "B", "b", 0, None, 0, "open", "ann",
+         at.replace(microsecond=123456)),
+    ]  # fmt: skip
+    session.execute(insert(items), [dict(zip(columns, row, strict=True)) for row in rows])
+    insert_rows(session, items, columns, rows)
+    read = session.execute(
+        select(*(items.c[name] for name in columns))
+        .where(items.c.practice_id == practice.id)
+        .order_by(items.c.id)
+    ).all()
+    assert [tuple(r) for r in read[2:]] == [tuple(r) for r in read[:2]]
+    assert read[2].created_at == at and read[2].deadline == date(2024, 4, 1)
+    assert read[3].source == Source.STATE and read[3].assignee == "ann"
+
+
+def test_insert_rows_refuses_a_value_outside_a_code_table(session: Session) -> None:
+    practice = make_practice(session)
+    columns = ("practice_id", "source", "category", "codes", "summary", "created_at")
+    row = (practice.id, "nonsense", "other", "X", "x", datetime(2024, 1, 1, tzinfo=UTC))
+    with pytest.raises(LookupError):
+        insert_rows(session, table_of(ReworkItem), columns, [row])
