@@ -636,6 +636,92 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("batches")
+def batches_command(
+    payer: str | None = typer.Option(None, "--payer", help="Only this payer's claims (code)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only batches sent on or after this day (YYYY-MM-DD, UTC)."
+    ),
+    batch: int | None = typer.Option(None, "--batch", help="Only this batch (its ID)."),
+    limit: int = typer.Option(20, "--limit", help="At most this many batches, newest first."),
+    practice: str | None = typer.Option(None, "--practice", help="Practice code."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Per 837 file sent: its claims and charges, what the 999, 277CA and 835 said about them,
+    the rejected claims, and the claims that heard nothing for longer than their payer waits."""
+    from datetime import UTC, date, datetime
+
+    from claims.db import session_factory
+    from claims.errors import InvalidInput
+    from claims.schema import require_current
+    from remittance.batches import batch_report
+
+    try:
+        since_day = date.fromisoformat(since) if since is not None else None
+    except ValueError:
+        raise InvalidInput("--since: not a date (YYYY-MM-DD)") from None
+    engine = _engine()
+    require_current(engine)
+    with session_factory(engine)() as session:
+        practice_id = _practice_id(session, practice)
+        report = batch_report(
+            session, practice_id=practice_id, today=datetime.now(UTC).date(), payer_code=payer,
+            since=since_day, batch_id=batch, limit=limit,
+        )  # fmt: skip
+    payload = report.as_json()
+    _emit(payload, as_json, _batches_text(payload))
+
+
+def _batches_text(payload: dict[str, Any]) -> str:
+    """The batch view for a person: one block per batch, at most 20 claims listed per list."""
+    shown = 20
+    lines: list[str] = []
+    for b in payload["batches"]:
+        sets = ",".join(f"{n:04d}" for n in b["transaction_control_numbers"])
+        sent, a999, a277 = b["sent"], b["ack_999"], b["ack_277ca"]
+        rejected, silent = b["rejected"], b["heard_nothing"]
+        lines += [
+            f"batch {b['batch_id']} {b['kind']} sent {b['sent_at'][:16].replace('T', ' ')} UTC to "
+            f"{b['trading_partner']} (ISA13 {b['interchange_control_number']}, GS06 "
+            f"{b['group_control_number']}, ST02 {sets}): {_claims(sent['claims'])}, "
+            f"{sent['charge_total']}",
+            f"  999: {a999['accepted']} accepted ({a999['accepted_with_errors']} with errors), "
+            f"{a999['rejected']} rejected, {a999['none']} no answer",
+            f"  277CA: {a277['accepted']} accepted, {a277['received']} received, "
+            f"{a277['rejected']} rejected, {a277['flagged']} flagged, {a277['none']} no answer",
+            f"  835: {b['remitted']} remitted",
+        ]
+        if b["interchange_rejected"]:
+            lines.append(f"  the whole interchange was rejected: {b['interchange_rejected']}")
+        lines.append(
+            f"  rejected: {_claims(rejected['claims'])}, {rejected['charge_total']}"
+            + "".join(
+                f"\n    claim {c['claim_id']} {c['patient_control_number']} by {c['by']} "
+                f"{c['charge']}: {c['codes'] or 'no codes kept'}"
+                for c in rejected["items"][:shown]
+            )
+        )
+        lines.append(
+            f"  heard nothing: {_claims(silent['claims'])}, {silent['charge_total']}"
+            + "".join(
+                f"\n    claim {c['claim_id']} {c['patient_control_number']} ({c['payer_code']}) "
+                f"{c['charge']}: no {c['waiting_for']} after {c['days']} days (the payer's wait "
+                f"is {c['wait_days']})"
+                for c in silent["items"][:shown]
+            )
+        )
+        hidden = max(0, rejected["claims"] - shown) + max(0, silent["claims"] - shown)
+        if hidden:
+            lines.append(f"  ... and {_claims(hidden)} more (--json lists them all)")
+    if payload["total"] > len(payload["batches"]):
+        lines.append(f"{len(payload['batches'])} of {payload['total']} batches (see --limit)")
+    return "\n".join(lines) or "no batches sent"
+
+
+def _claims(count: int) -> str:
+    return f"{count} claim" + ("" if count == 1 else "s")
+
+
 # Deposits, reconciliation and unapplied cash (issue 5, item 7).
 
 deposits_app = typer.Typer(help="Bank deposits.", no_args_is_help=True)

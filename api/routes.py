@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.schemas import (
     AccountRead,
+    BatchPage,
+    BatchRead,
     CheckResult,
     ClaimLineRead,
     ClaimRead,
@@ -144,6 +147,30 @@ def list_accounts(practice: PracticeDep, session: SessionDep) -> list[AccountRea
         )
         for a in accounts
     ]
+
+
+@router.get("/api/v1/practices/{practice_id}/batches")
+def list_batches(
+    practice: PracticeDep,
+    session: SessionDep,
+    payer: Annotated[str | None, Query(description="Only this payer's claims (code).")] = None,
+    since: Annotated[date | None, Query(description="Batches sent on or after (UTC).")] = None,
+    as_of: Annotated[date | None, Query(description="The day to count days to (UTC).")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> BatchPage:
+    """The 837 files sent, newest first: their claims, what the 999, 277CA and 835 said, the
+    rejected claims and those that heard nothing for longer than their payer waits."""
+    from remittance.batches import batch_report
+
+    report = batch_report(
+        session, practice_id=practice.id, today=as_of or datetime.now(UTC).date(),
+        payer_code=payer, since=since, limit=limit, offset=offset,
+    )  # fmt: skip
+    return BatchPage(
+        items=[BatchRead.model_validate(b.as_json()) for b in report.batches],
+        total=report.total, limit=limit, offset=offset, as_of=report.as_of,
+    )  # fmt: skip
 
 
 @router.get("/api/v1/ledger/check")

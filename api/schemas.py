@@ -99,3 +99,90 @@ class Page(BaseModel, Generic[T]):
 class CheckResult(BaseModel):
     ok: bool
     imbalances: list[dict[str, int | str]]
+
+
+class SentRead(BaseModel):
+    claims: int
+    charge_total: Decimal
+
+
+class Answers999(BaseModel):
+    """Claims by their newest 999 (a TA1 rejection counts as rejected)."""
+
+    accepted: int  # IK5 A or E
+    accepted_with_errors: int  # of which E
+    rejected: int
+    none: int
+
+
+class Answers277CA(BaseModel):
+    """Claims by their newest 277CA."""
+
+    accepted: int  # A2, A5
+    received: int  # A0, A1
+    rejected: int  # A3, A6, A7, A8
+    flagged: int  # A4, E0-E4
+    none: int
+
+
+class RejectedClaimRead(BaseModel):
+    claim_id: int
+    patient_control_number: str
+    payer_code: str
+    state: str
+    charge: Decimal
+    by: str  # 999, TA1 or 277CA
+    codes: str | None
+    rework_item_id: int | None
+
+
+class RejectedRead(BaseModel):
+    claims: int
+    charge_total: Decimal
+    by_999: int
+    by_277ca: int
+    items: list[RejectedClaimRead]
+
+
+class SilentClaimRead(BaseModel):
+    claim_id: int
+    patient_control_number: str
+    payer_code: str
+    state: str
+    charge: Decimal
+    waiting_for: str  # 999 or 277CA
+    days: int
+    wait_days: int
+
+
+class HeardNothingRead(BaseModel):
+    claims: int
+    charge_total: Decimal
+    no_999: int
+    no_277ca: int
+    items: list[SilentClaimRead]
+
+
+class BatchRead(BaseModel):
+    """One 837 file sent and what came back for its claims."""
+
+    batch_id: int
+    kind: str
+    trading_partner: str
+    sent_at: datetime
+    file_id: int
+    file_name: str | None
+    interchange_control_number: int
+    group_control_number: int
+    transaction_control_numbers: list[int]
+    interchange_rejected: str | None
+    sent: SentRead
+    ack_999: Answers999
+    ack_277ca: Answers277CA
+    remitted: int
+    rejected: RejectedRead
+    heard_nothing: HeardNothingRead
+
+
+class BatchPage(Page[BatchRead]):
+    as_of: date
