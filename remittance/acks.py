@@ -841,17 +841,18 @@ def _lines(session: Session, claim_ids: Sequence[int]) -> dict[int, dict[str, in
 
 
 def _deadlines(session: Session, claim_ids: Sequence[int]) -> dict[int, date]:
-    """Each claim's timely-filing deadline: its date of service plus its payer's limit."""
+    """Each claim's timely-filing deadline: its payer's limit from its date of service, or
+    from the prior payer's remittance for a claim to a later payer (filing_from)."""
     out: dict[int, date] = {}
     ids = list(dict.fromkeys(claim_ids))
     for start in range(0, len(ids), _CHUNK):
-        for claim_id, served, days in session.execute(
-            select(Claim.id, Encounter.service_date, Payer.timely_filing_days)
+        for claim_id, served, filing_from, days in session.execute(
+            select(Claim.id, Encounter.service_date, Claim.filing_from, Payer.timely_filing_days)
             .join(Encounter, Encounter.id == Claim.encounter_id)
             .join(Payer, Payer.id == Claim.payer_id)
             .where(Claim.id.in_(ids[start : start + _CHUNK]))
         ):
-            out[claim_id] = served + timedelta(days=days)
+            out[claim_id] = (filing_from or served) + timedelta(days=days)
     return out
 
 

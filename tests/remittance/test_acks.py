@@ -223,6 +223,19 @@ def test_accepted_with_errors_keeps_the_warnings_on_the_claim_they_name(session:
     assert first.endswith("no error in this claim")
 
 
+def test_a_rejected_claim_to_a_later_payer_is_due_from_the_prior_remittance(
+    session: Session,
+) -> None:
+    office, batch, claims = sent(session)
+    claims[1].filing_from = f.SERVICE_DATE + timedelta(days=40)  # the primary's 835 date
+    dmg = position_in_set(session, batch, "DMG", 2)
+    ingest(
+        session, office, golden("999_rejected_set.x12", **numbers(batch), dmg_2=str(dmg)), "r.999"
+    )
+    (own,) = items(session, claims[1])
+    assert own.deadline == f.SERVICE_DATE + timedelta(days=40 + 365)
+
+
 def test_a_rejected_set_rejects_every_claim_naming_the_field_by_its_position(
     session: Session,
 ) -> None:
