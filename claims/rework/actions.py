@@ -125,7 +125,8 @@ def resolve(
         raise InvalidInput(f"amount: {action.value} moves no money")
     if amount_cents is not None and amount_cents <= 0:
         raise InvalidInput("amount: must be more than 0.00")
-    done = _ACTIONS[action](session, item, claim, actor, today, why[:2000], amount_cents)
+    job = _Job(session, item, claim, action, actor, today, why[:2000], amount_cents)
+    done = _ACTIONS[action](job)
     item.status = ItemStatus.CLOSED
     item.closed_at = utcnow()
     item.closing_action = action.value
@@ -134,71 +135,65 @@ def resolve(
     return done
 
 
-def _correct(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-) -> Resolution:
-    made = claim_service.correct_claim(session, claim=claim, actor=actor, reason=why, today=today)
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One action being carried out: on what, by whom, when, why, and for how much."""
+
+    session: Session
+    item: ReworkItem
+    claim: Claim
+    action: Action
+    actor: str
+    today: date
+    why: str
+    amount: int | None
+
+    def done(self, text: str, **more: Any) -> Resolution:
+        return Resolution(self.item.id, self.action, self.claim.id, self.claim.state, text, **more)
+
+
+def _correct(job: _Job) -> Resolution:
+    claim = job.claim
+    made = claim_service.correct_claim(
+        job.session, claim=claim, actor=job.actor, reason=job.why, today=job.today
+    )
     if made.task is not None:
-        text = (
+        return job.done(
             f"the payer takes no corrected claims: reopening task {made.task.id} opened for "
-            f"claim {claim.id}"
-        )
-        return Resolution(
-            item.id, Action.CORRECT, claim.id, claim.state, text, task_item_id=made.task.id
+            f"claim {claim.id}",
+            task_item_id=made.task.id,
         )
     assert made.new_claim is not None
     new = made.new_claim
-    kind = (
-        "a new original" if new.frequency is Frequency.ORIGINAL else "a replacement (frequency 7)"
-    )
-    text = (
+    kind = "a new original" if new.frequency is Frequency.ORIGINAL else "a replacement (7)"
+    return job.done(
         f"claim {claim.id} replaced by claim {new.id}, {kind}: edit it if needed, then scrub "
-        "and submit"
+        "and submit",
+        new_claim_id=new.id,
     )
-    return Resolution(item.id, Action.CORRECT, claim.id, claim.state, text, new_claim_id=new.id)
 
 
-def _void(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-) -> Resolution:
-    made = claim_service.void_claim(session, claim=claim, actor=actor, reason=why, today=today)
+def _void(job: _Job) -> Resolution:
+    claim = job.claim
+    made = claim_service.void_claim(
+        job.session, claim=claim, actor=job.actor, reason=job.why, today=job.today
+    )
     if made.task is not None:
-        text = (
+        return job.done(
             f"the payer takes no void claims: reopening task {made.task.id} opened for claim "
-            f"{claim.id}"
-        )
-        return Resolution(
-            item.id, Action.VOID, claim.id, claim.state, text, task_item_id=made.task.id
+            f"{claim.id}",
+            task_item_id=made.task.id,
         )
     if made.new_claim is not None:
-        text = f"claim {claim.id} voided; the void (frequency 8) is claim {made.new_claim.id}"
-        return Resolution(
-            item.id, Action.VOID, claim.id, claim.state, text, new_claim_id=made.new_claim.id
+        return job.done(
+            f"claim {claim.id} voided; the void (frequency 8) is claim {made.new_claim.id}",
+            new_claim_id=made.new_claim.id,
         )
-    return Resolution(item.id, Action.VOID, claim.id, claim.state, f"claim {claim.id} voided")
+    return job.done(f"claim {claim.id} voided")
 
 
-def _appeal(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-) -> Resolution:
+def _appeal(job: _Job) -> Resolution:
+    session, item, claim, today = job.session, job.item, job.claim, job.today
     if claim.state not in _APPEALABLE:
         raise StateError(
             f"cannot appeal a claim that is {claim.state.value}: only a denied, partially paid "
@@ -209,203 +204,92 @@ def _appeal(
             f"the appeal deadline passed on {item.deadline.isoformat()}: the payer will not "
             "take it; write the balance off or ask the payer for an exception"
         )
-    appealed = amount if amount is not None else item.amount_cents
+    appealed = job.amount if job.amount is not None else item.amount_cents
     if appealed <= 0:
         raise InvalidInput("amount: the item names no dollars; give the amount appealed")
-    level = 1 + (
-        session.scalar(select(func.count()).select_from(Appeal).where(Appeal.claim_id == claim.id))
-        or 0
-    )
-    pdf = render_appeal_letter(_letter(session, item, claim, today, why, appealed, level))
+    earlier = select(func.count()).select_from(Appeal).where(Appeal.claim_id == claim.id)
+    level = 1 + (session.scalar(earlier) or 0)
+    pdf = render_appeal_letter(_letter(job, appealed, level))
     stored, _ = store_file(
-        session,
-        practice_id=claim.practice_id,
-        content=pdf,
-        direction=Direction.OUTBOUND,
-        kind=FileKind.OTHER,
-        name=f"appeal-claim-{claim.id}-level-{level}.pdf",
-        actor=actor,
+        session, practice_id=claim.practice_id, content=pdf, direction=Direction.OUTBOUND,
+        kind=FileKind.OTHER, name=f"appeal-claim-{claim.id}-level-{level}.pdf", actor=job.actor,
         status=FileStatus.SENT,
-    )
+    )  # fmt: skip
     appeal = Appeal(
-        practice_id=claim.practice_id,
-        claim_id=claim.id,
-        item_id=item.id,
-        level=level,
-        filed_on=today,
-        deadline=item.deadline,
-        answer_due=today + timedelta(days=APPEAL_ANSWER_DAYS),
-        amount_cents=appealed,
-        reason=why,
-        letter_file_id=stored.id,
-        actor=actor,
-    )
+        practice_id=claim.practice_id, claim_id=claim.id, item_id=item.id, level=level,
+        filed_on=today, deadline=item.deadline,
+        answer_due=today + timedelta(days=APPEAL_ANSWER_DAYS), amount_cents=appealed,
+        reason=job.why, letter_file_id=stored.id, actor=job.actor,
+    )  # fmt: skip
     session.add(appeal)
     session.flush()
     claim_service.record_step(
-        session,
-        claim=claim,
-        trigger="appeal",
-        actor=actor,
-        reason=f"appeal {appeal.id} (level {level}) for {to_decimal(appealed)}: {why}",
-    )
-    text = (
+        session, claim=claim, trigger="appeal", actor=job.actor,
+        reason=f"appeal {appeal.id} (level {level}) for {to_decimal(appealed)}: {job.why}",
+    )  # fmt: skip
+    return job.done(
         f"appeal {appeal.id} (level {level}) filed for {to_decimal(appealed)} on claim "
         f"{claim.id}; letter in stored file {stored.id}; answer expected by "
-        f"{appeal.answer_due.isoformat()}"
-    )
-    return Resolution(
-        item.id,
-        Action.APPEAL,
-        claim.id,
-        claim.state,
-        text,
-        appeal_id=appeal.id,
-        letter=pdf,
-        letter_file_id=stored.id,
-        amount_cents=appealed,
-    )
+        f"{appeal.answer_due.isoformat()}",
+        appeal_id=appeal.id, letter=pdf, letter_file_id=stored.id, amount_cents=appealed,
+    )  # fmt: skip
 
 
-def _write_off(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-) -> Resolution:
-    source = _payer_account(session, claim)
-    if _balance_total(session, claim, source) <= 0:  # nothing on the payer: the patient's
-        source = ledger.account(
-            session,
-            practice_id=claim.practice_id,
-            kind=AccountKind.PATIENT_AR,
-            patient_id=claim.patient_id,
-        )
-    target = ledger.account(session, practice_id=claim.practice_id, kind=AccountKind.WRITE_OFF)
-    return _move(
-        session,
-        item,
-        claim,
-        actor,
-        today,
-        why,
-        amount,
-        Action.WRITE_OFF,
-        source,
-        target,
-        EntryKind.WRITE_OFF,
-        "written off",
-    )
-
-
-def _transfer_patient(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-) -> Resolution:
+def _write_off(job: _Job) -> Resolution:
+    source = _payer_account(job.session, job.claim)
+    if _balance_total(job.session, job.claim, source) <= 0:  # nothing on the payer
+        source = _patient_account(job.session, job.claim)
     target = ledger.account(
-        session,
-        practice_id=claim.practice_id,
-        kind=AccountKind.PATIENT_AR,
-        patient_id=claim.patient_id,
+        job.session, practice_id=job.claim.practice_id, kind=AccountKind.WRITE_OFF
     )
-    return _move(
-        session,
-        item,
-        claim,
-        actor,
-        today,
-        why,
-        amount,
-        Action.TRANSFER_PATIENT,
-        _payer_account(session, claim),
-        target,
-        EntryKind.TRANSFER,
-        "moved to the patient",
-    )
+    return _move(job, source, target, EntryKind.WRITE_OFF, "written off")
 
 
-def _transfer_next(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-) -> Resolution:
+def _transfer_patient(job: _Job) -> Resolution:
+    source = _payer_account(job.session, job.claim)
+    target = _patient_account(job.session, job.claim)
+    return _move(job, source, target, EntryKind.TRANSFER, "moved to the patient")
+
+
+def _transfer_next(job: _Job) -> Resolution:
+    session, claim = job.session, job.claim
     coverage = session.get(Coverage, claim.coverage_id)
     assert coverage is not None
-    later = session.scalars(
+    others = session.scalars(
         select(Coverage).where(
             Coverage.patient_id == claim.patient_id,
             Coverage.active.is_(True),
             Coverage.id != coverage.id,
         )
     ).all()
-    following = sorted(
-        (c for c in later if _ORDER[c.order] > _ORDER[coverage.order]),
-        key=lambda c: _ORDER[c.order],
-    )
-    if not following:
+    later = [c for c in others if _ORDER[c.order] > _ORDER[coverage.order]]
+    if not later:
         raise StateError(
             f"claim {claim.id}: the patient has no coverage after this payer's; transfer the "
             "balance to the patient instead"
         )
+    following = min(later, key=lambda c: _ORDER[c.order])
     target = ledger.account(
-        session,
-        practice_id=claim.practice_id,
-        kind=AccountKind.INSURANCE_AR,
-        coverage_id=following[0].id,
-    )
-    payer = session.get(Payer, following[0].payer_id)
+        session, practice_id=claim.practice_id, kind=AccountKind.INSURANCE_AR,
+        coverage_id=following.id,
+    )  # fmt: skip
+    payer = session.get(Payer, following.payer_id)
     assert payer is not None
-    return _move(
-        session,
-        item,
-        claim,
-        actor,
-        today,
-        why,
-        amount,
-        Action.TRANSFER_NEXT,
-        _payer_account(session, claim),
-        target,
-        EntryKind.TRANSFER,
-        f"moved to the next payer, {payer.name}",
-    )
+    source = _payer_account(session, claim)
+    return _move(job, source, target, EntryKind.TRANSFER, f"moved to the next payer, {payer.name}")
 
 
-def _move(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    actor: str,
-    today: date,
-    why: str,
-    amount: int | None,
-    action: Action,
-    source: int,
-    target: int,
-    kind: EntryKind,
-    what: str,
-) -> Resolution:
-    """Move the claim's open balance on `source` (or `amount` of it, first lines first) to
-    `target`, line by line; the claim closes when nothing is left open on any A/R."""
+def _move(job: _Job, source: int, target: int, kind: EntryKind, what: str) -> Resolution:
+    """Move the claim's open balance on `source` (or the job's amount of it, first lines
+    first) to `target`, line by line; the claim closes when nothing is left open on any A/R."""
+    session, item, claim = job.session, job.item, job.claim
     open_by_line = _open_by_line(session, claim, source)
     available = sum(cents for cents in open_by_line.values() if cents > 0)
     if available <= 0:
         raise StateError(
             f"claim {claim.id} has no open balance to move ({what.split(',')[0]}): nothing to do"
         )
-    wanted = available if amount is None else amount
+    wanted = available if job.amount is None else job.amount
     if wanted > available:
         raise InvalidInput(
             f"amount: {to_decimal(wanted)} is more than the open balance {to_decimal(available)}"
@@ -418,34 +302,34 @@ def _move(
             continue
         postings.append(
             ledger.Posting(
-                debit_account_id=target,
-                credit_account_id=source,
-                amount_cents=share,
-                kind=kind,
-                posting_date=today,
-                actor=actor,
-                charge_line_id=charge_line_id,
-                claim_id=claim.id,
-                memo=f"rework item {item.id}: {why}"[:500],
+                debit_account_id=target, credit_account_id=source, amount_cents=share,
+                kind=kind, posting_date=job.today, actor=job.actor,
+                charge_line_id=charge_line_id, claim_id=claim.id,
+                memo=f"rework item {item.id}: {job.why}"[:500],
             )
-        )
+        )  # fmt: skip
         left -= share
     ids = ledger.post(session, practice_id=claim.practice_id, postings=postings)
     claim_service.record_step(
-        session,
-        claim=claim,
-        trigger=action.value,
-        actor=actor,
-        reason=f"{to_decimal(wanted)} {what}: {why}",
-    )
+        session, claim=claim, trigger=job.action.value, actor=job.actor,
+        reason=f"{to_decimal(wanted)} {what}: {job.why}",
+    )  # fmt: skip
     if not _anything_open(session, claim):
         claim_service.record_event(
-            session, claim=claim, event=Event.SETTLED, actor=actor, reason=f"rework item {item.id}"
-        )
-    text = f"{to_decimal(wanted)} of claim {claim.id} {what}: {why}"
-    return Resolution(
-        item.id, action, claim.id, claim.state, text, amount_cents=wanted, entry_ids=tuple(ids)
-    )
+            session, claim=claim, event=Event.SETTLED, actor=job.actor,
+            reason=f"rework item {item.id}",
+        )  # fmt: skip
+    return job.done(
+        f"{to_decimal(wanted)} of claim {claim.id} {what}: {job.why}",
+        amount_cents=wanted, entry_ids=tuple(ids),
+    )  # fmt: skip
+
+
+def _patient_account(session: Session, claim: Claim) -> int:
+    return ledger.account(
+        session, practice_id=claim.practice_id, kind=AccountKind.PATIENT_AR,
+        patient_id=claim.patient_id,
+    )  # fmt: skip
 
 
 def _payer_account(session: Session, claim: Claim) -> int:
@@ -506,15 +390,8 @@ def _anything_open(session: Session, claim: Claim) -> bool:
     return any(cents != 0 for (_, account), cents in sums.items() if account in ar)
 
 
-def _letter(
-    session: Session,
-    item: ReworkItem,
-    claim: Claim,
-    today: date,
-    why: str,
-    appealed: int,
-    level: int,
-) -> AppealLetter:
+def _letter(job: _Job, appealed: int, level: int) -> AppealLetter:
+    session, item, claim, today = job.session, job.item, job.claim, job.today
     encounter = session.get(Encounter, claim.encounter_id)
     patient = session.get(Patient, claim.patient_id)
     coverage = session.get(Coverage, claim.coverage_id)
@@ -562,7 +439,7 @@ def _letter(
         appealed_cents=appealed,
         denial_codes=item.codes,
         deadline=item.deadline,
-        reason=why,
+        reason=job.why,
         lines=tuple(lines),
     )
 
