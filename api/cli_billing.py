@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from api.cli_common import ACTOR, JSON, PRACTICE, unit_of_work
+
 patients_app = typer.Typer(help="Patient balances after insurance and patient payments.",
                            no_args_is_help=True)  # fmt: skip
 statements_app = typer.Typer(help="Patient statements, in cycles, and collections.",
@@ -17,20 +19,7 @@ writeoff_app = typer.Typer(help="Write-offs by rule.", no_args_is_help=True)
 credits_app = typer.Typer(help="Credit balances, refunds and payer recoupments.",
                           no_args_is_help=True)  # fmt: skip
 
-ACTOR = "cli"
-_PRACTICE = typer.Option(None, "--practice", help="Practice code.")
-_JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 _DATE = typer.Option(None, "--date", help="The day it happens (YYYY-MM-DD; default today).")
-
-
-def _transaction() -> Any:
-    from api.cli import _engine
-    from claims.db import session_factory, transaction
-    from claims.schema import require_current
-
-    engine = _engine()
-    require_current(engine)
-    return transaction(session_factory(engine))
 
 
 def _practice(session: Any, code: str | None) -> int:
@@ -87,15 +76,15 @@ def _money(cents: int) -> str:
 def patients_balances(
     patient: int | None = typer.Option(None, "--patient", help="One patient (ID)."),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """What each patient owes after insurance, aged (days since it became theirs to pay),
     with credits and what is still with insurance."""
     from claims.statements.service import patient_balances
 
     today = _day(on)
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         rows = patient_balances(
             session, practice_id=practice_id, today=today,
@@ -136,8 +125,8 @@ def patients_pay(
     ),
     method: str = typer.Option("check", "--method", help="cash, check, card or other."),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Post a patient payment: cash against the patient's balances (the lines named, else the
     oldest first); more than owed stays as a credit balance."""
@@ -151,7 +140,7 @@ def patients_pay(
         how = Method(method)
     except ValueError:
         raise InvalidInput("--method: cash, check, card or other") from None
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         result = post_patient_payment(
             session, practice_id=practice_id, patient_id=patient, amount_cents=cents,
@@ -190,8 +179,8 @@ def statements_run(
         None, "--due-days", help="Please pay within this many days (21)."
     ),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Make this cycle's statements: one for every patient at or over the threshold who had
     none this cycle, recorded as sent today, its PDF kept and written to --out."""
@@ -205,7 +194,7 @@ def statements_run(
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InvalidInput(f"--out: cannot make folder {out} ({exc.strerror})") from exc
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         run = run_statements(session, practice_id=practice_id, today=_day(on), actor=ACTOR,
                              rules=rules, out_dir=out)  # fmt: skip
@@ -225,13 +214,13 @@ def statements_run(
 @statements_app.command("list")
 def statements_list(
     patient: int | None = typer.Option(None, "--patient", help="One patient (ID)."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Statements sent, newest first, with the date each was sent."""
     from claims.statements.service import list_statements
 
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         rows = [
             {"statement_id": s.id, "patient_id": s.patient_id, "sequence": s.sequence,
@@ -256,15 +245,15 @@ def statements_collections(
         None, "--days", help="... when the first of them is this many days old (90)."
     ),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Flag accounts unpaid past the last statement cycle for collections (a rework item
     each), and close the flags whose balance is gone. Safe to run daily."""
     from claims.statements.service import flag_collections
 
     rules = _rules(collections_statements=statements, collections_days=days)
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         flagged, closed = flag_collections(session, practice_id=practice_id, today=_day(on),
                                            actor=ACTOR, rules=rules)  # fmt: skip
@@ -291,15 +280,15 @@ def writeoff_small_balances(
         None, "--after", help="... once every line of them was on this many statements (2)."
     ),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Write off small patient balances by rule: patient A/R to write-off, line by line, with
     the rule as the reason."""
     from claims.statements.service import write_off_small_balances
 
     rules = _rules(small_balance_cents=_cents(below, "--below"), small_balance_statements=after)
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         done = write_off_small_balances(session, practice_id=practice_id, today=_day(on),
                                         actor=ACTOR, rules=rules)  # fmt: skip
@@ -316,15 +305,15 @@ def writeoff_small_balances(
 @credits_app.command("list")
 def credits_list(
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Open credit balances with their age, refunds recorded and not paid, and payer
     recoupments not matched yet."""
     from claims.credits.service import credit_balances, open_refunds, recoupments, view
 
     today = _day(on)
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         credits = credit_balances(session, practice_id=practice_id, today=today)
         payable = [view(r, today) for r in open_refunds(session, practice_id=practice_id)]
@@ -363,15 +352,15 @@ def credits_refund(
         None, "--account", help="The A/R account (ID), when the line has credits with two parties."
     ),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Record a refund of a line's credit to whoever holds it (patient or payer): the credit
     moves to refunds payable until it is paid (`claims credits pay`)."""
     from claims.credits.service import record_refund, view
 
     today = _day(on)
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         refund = record_refund(
             session, practice_id=practice_id, charge_line_id=line, reason=reason, today=today,
@@ -388,14 +377,14 @@ def credits_pay(
     refund_id: int = typer.Argument(..., help="The refund recorded."),
     reference: str = typer.Option(..., "--reference", help="Our check or transfer number."),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Pay a recorded refund out of cash."""
     from claims.credits.service import pay_refund, view
 
     today = _day(on)
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         refund = pay_refund(session, practice_id=practice_id, refund_id=refund_id,
                             reference=reference, paid_on=today, actor=ACTOR)  # fmt: skip
@@ -412,8 +401,8 @@ def credits_recoup(
     ),
     amount: str | None = typer.Option(None, "--amount", help="Part of it (default all it can)."),
     on: str | None = _DATE,
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Match payer recoupments (PLB WO) against credit balances with that payer: without
     options, every take-back that names a claim; with --line and --plb-entry, the one you say."""
@@ -423,7 +412,7 @@ def credits_recoup(
     today = _day(on)
     if (line is None) != (plb_entry is None):
         raise InvalidInput("--line and --plb-entry: give both, or neither to match automatically")
-    with _transaction() as session:
+    with unit_of_work() as session:
         practice_id = _practice(session, practice)
         if line is not None and plb_entry is not None:
             done = [

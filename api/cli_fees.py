@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
+from api.cli_common import ACTOR, JSON, PRACTICE, unit_of_work
+
 fees_app = typer.Typer(
     help="Fee schedules: the charge master and payer contracts (expected payment).",
     no_args_is_help=True,
 )
-_PRACTICE = typer.Option(None, "--practice", help="Practice code.")
-_JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 @fees_app.command("import")
@@ -36,26 +36,22 @@ def fees_import(
     tolerance_percent: str | None = typer.Option(
         None, "--tolerance-percent", help="Contract: percent a line may be short (default 1)."
     ),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Import a fee schedule (all or nothing: a bad row is named by line and column)."""
-    from api.cli import _emit, _engine, _practice_id
-    from claims.db import session_factory, transaction
+    from api.cli import _emit, _practice_id
     from claims.fees.service import ScheduleTerms, import_schedule, list_schedules
-    from claims.schema import require_current
 
     terms = ScheduleTerms(
         kind=kind, name=name, payer_code=payer, base_name=base, base_percent=percent,
         tolerance=tolerance, tolerance_percent=tolerance_percent,
     )  # fmt: skip
-    engine = _engine()
-    require_current(engine)
-    with transaction(session_factory(engine)) as session:
+    with unit_of_work() as session:
         practice_id = _practice_id(session, practice)
         schedule = import_schedule(
             session, practice_id=practice_id, terms=terms, data=file.read_bytes(),
-            source=file.name, actor="cli",
+            source=file.name, actor=ACTOR,
         )  # fmt: skip
         shown = next(s for s in list_schedules(session, practice_id=practice_id)
                      if s["name"] == schedule.name)  # fmt: skip
@@ -64,16 +60,12 @@ def fees_import(
 
 
 @fees_app.command("list")
-def fees_list(practice: str | None = _PRACTICE, as_json: bool = _JSON) -> None:
+def fees_list(practice: str | None = PRACTICE, as_json: bool = JSON) -> None:
     """The practice's fee schedules: kind, payer, base and percent, tolerance, rates."""
-    from api.cli import _emit, _engine, _practice_id
-    from claims.db import session_factory
+    from api.cli import _emit, _practice_id
     from claims.fees.service import list_schedules
-    from claims.schema import require_current
 
-    engine = _engine()
-    require_current(engine)
-    with session_factory(engine)() as session:
+    with unit_of_work() as session:
         rows = list_schedules(session, practice_id=_practice_id(session, practice))
     lines = []
     for r in rows:

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import typer
+
+from api.cli_common import ACTOR, JSON, PRACTICE, unit_of_work
 
 rework_app = typer.Typer(
     help="The rework queue: denials, rejections and follow-ups worked to an end.",
     no_args_is_help=True,
 )
-ACTOR = "cli"
-_PRACTICE = typer.Option(None, "--practice", help="Practice code.")
-_JSON = typer.Option(False, "--json", help="Print the result as JSON.")
-
-
-def _session() -> Any:
-    from api.cli import _engine
-    from claims.db import session_factory, transaction
-    from claims.schema import require_current
-
-    engine = _engine()
-    require_current(engine)
-    return transaction(session_factory(engine))
 
 
 def _cents(value: str | None, option: str) -> int | None:
@@ -53,8 +41,8 @@ def rework_list(
     due_by: str | None = typer.Option(None, help="Deadline on or before this date (ISO)."),
     limit: int = typer.Option(50, min=1, max=1000, help="How many to show."),
     offset: int = typer.Option(0, min=0, help="How many to skip."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """The queue, most urgent first: priority from dollars and days to the deadline."""
     from api.cli import _emit, _practice_id
@@ -85,7 +73,7 @@ def rework_list(
         )
     except ValueError as exc:
         raise InvalidInput(f"a filter is not one of its values: {exc}") from None
-    with _session() as session:
+    with unit_of_work() as session:
         practice_id = _practice_id(session, practice)
         total, rows = list_items(
             session, practice_id=practice_id, filters=filters, today=date.today(),
@@ -108,15 +96,15 @@ def rework_list(
 @rework_app.command("show")
 def rework_show(
     item_id: int = typer.Argument(..., help="The rework item."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """One item: its claim, codes, dollars, deadline, and its history."""
     from api.cli import _emit, _practice_id
     from claims.money import to_decimal
     from claims.rework.queue import item_detail
 
-    with _session() as session:
+    with unit_of_work() as session:
         detail = item_detail(
             session, practice_id=_practice_id(session, practice), item_id=item_id,
             today=date.today(),
@@ -147,14 +135,14 @@ def rework_show(
 def rework_assign(
     item_id: int = typer.Argument(..., help="The rework item."),
     to: str = typer.Option(..., "--to", help="Who works it; - gives it back to the queue."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Give an item to someone (it is then in progress), or back to the queue."""
     from api.cli import _emit, _practice_id
     from claims.rework.queue import UNASSIGNED, assign
 
-    with _session() as session:
+    with unit_of_work() as session:
         item = assign(
             session, practice_id=_practice_id(session, practice), item_id=item_id,
             assignee=None if to == UNASSIGNED else to, actor=ACTOR,
@@ -168,14 +156,14 @@ def rework_assign(
 def rework_note(
     item_id: int = typer.Argument(..., help="The rework item."),
     text: str = typer.Argument(..., help="The note."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Add a note to an item's history (a note never closes an item)."""
     from api.cli import _emit, _practice_id
     from claims.rework.queue import add_note
 
-    with _session() as session:
+    with unit_of_work() as session:
         note = add_note(
             session, practice_id=_practice_id(session, practice), item_id=item_id, text=text,
             actor=ACTOR,
@@ -197,8 +185,8 @@ def rework_resolve(
         None, "--amount", help="Dollars to write off, transfer or appeal (default: all open)."
     ),
     out: Path | None = typer.Option(None, "--out", help="Folder for the appeal letter PDF."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """Close an item by acting on its claim: correct and resubmit, void, appeal (with a
     letter), write off, or transfer the balance to the patient or the next payer."""
@@ -212,7 +200,7 @@ def rework_resolve(
         raise InvalidInput(f"--action: one of {', '.join(a.value for a in Action)}") from None
     if out is not None and not out.is_dir():
         raise InvalidInput(f"--out: {out} is not a folder")
-    with _session() as session:
+    with unit_of_work() as session:
         done = resolve(
             session, practice_id=_practice_id(session, practice), item_id=item_id,
             action=chosen, actor=ACTOR, today=date.today(), reason=reason,
@@ -231,8 +219,8 @@ def rework_resolve(
 @rework_app.command("follow-up")
 def rework_follow_up(
     today: str | None = typer.Option(None, "--today", help="Run as of this date (ISO)."),
-    practice: str | None = _PRACTICE,
-    as_json: bool = _JSON,
+    practice: str | None = PRACTICE,
+    as_json: bool = JSON,
 ) -> None:
     """The daily follow-up (safe to run again): items for claims nobody answered, claims near
     their timely-filing limit and appeals with no answer; open items' priorities refreshed."""
@@ -244,7 +232,7 @@ def rework_follow_up(
         day = date.fromisoformat(today) if today else date.today()
     except ValueError:
         raise InvalidInput("--today: a date as YYYY-MM-DD") from None
-    with _session() as session:
+    with unit_of_work() as session:
         report = run_follow_up(session, practice_id=_practice_id(session, practice), today=day)
     payload = report.as_json()
     lines = [
