@@ -3,13 +3,12 @@ statements, small-balance write-offs and collections, credit balances and refund
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from api.cli_common import ACTOR, JSON, PRACTICE, unit_of_work
+from api.cli_common import ACTOR, DATE, JSON, PRACTICE, cents, day, unit_of_work
 
 patients_app = typer.Typer(help="Patient balances after insurance and patient payments.",
                            no_args_is_help=True)  # fmt: skip
@@ -18,8 +17,6 @@ statements_app = typer.Typer(help="Patient statements, in cycles, and collection
 writeoff_app = typer.Typer(help="Write-offs by rule.", no_args_is_help=True)
 credits_app = typer.Typer(help="Credit balances, refunds and payer recoupments.",
                           no_args_is_help=True)  # fmt: skip
-
-_DATE = typer.Option(None, "--date", help="The day it happens (YYYY-MM-DD; default today).")
 
 
 def _practice(session: Any, code: str | None) -> int:
@@ -32,29 +29,6 @@ def _emit(payload: dict[str, Any], as_json: bool, text: str) -> None:
     from api.cli import _emit as emit
 
     emit(payload, as_json, text)
-
-
-def _day(value: str | None) -> date:
-    from claims.errors import InvalidInput
-
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("--date: a date as YYYY-MM-DD") from None
-
-
-def _cents(value: str | None, option: str) -> int | None:
-    from claims.errors import InvalidInput
-    from claims.money import to_cents
-
-    if value is None:
-        return None
-    try:
-        return to_cents(value, field=option)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
 
 
 def _rules(**given: Any) -> Any:
@@ -75,7 +49,7 @@ def _money(cents: int) -> str:
 @patients_app.command("balances")
 def patients_balances(
     patient: int | None = typer.Option(None, "--patient", help="One patient (ID)."),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -83,7 +57,7 @@ def patients_balances(
     with credits and what is still with insurance."""
     from claims.statements.service import patient_balances
 
-    today = _day(on)
+    today = day(on)
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
         rows = patient_balances(
@@ -124,7 +98,7 @@ def patients_pay(
         [], "--line", help="A charge line (ID) to pay, in order; repeat it. Default: oldest first."
     ),
     method: str = typer.Option("check", "--method", help="cash, check, card or other."),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -134,8 +108,8 @@ def patients_pay(
     from claims.payments.models import Method
     from claims.payments.service import post_patient_payment
 
-    cents = _cents(amount, "--amount")
-    assert cents is not None
+    paid = cents(amount, "--amount")
+    assert paid is not None
     try:
         how = Method(method)
     except ValueError:
@@ -143,8 +117,8 @@ def patients_pay(
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
         result = post_patient_payment(
-            session, practice_id=practice_id, patient_id=patient, amount_cents=cents,
-            reference=reference, received_on=_day(on), actor=ACTOR, method=how,
+            session, practice_id=practice_id, patient_id=patient, amount_cents=paid,
+            reference=reference, received_on=day(on), actor=ACTOR, method=how,
             charge_line_ids=line,
         )  # fmt: skip
     payload = result.as_json()
@@ -178,7 +152,7 @@ def statements_run(
     due_days: int | None = typer.Option(
         None, "--due-days", help="Please pay within this many days (21)."
     ),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -187,7 +161,7 @@ def statements_run(
     from claims.errors import InvalidInput
     from claims.statements.service import run_statements
 
-    rules = _rules(threshold_cents=_cents(threshold, "--threshold"), cycle_days=cycle_days,
+    rules = _rules(threshold_cents=cents(threshold, "--threshold"), cycle_days=cycle_days,
                    due_days=due_days)  # fmt: skip
     if out is not None:
         try:
@@ -196,7 +170,7 @@ def statements_run(
             raise InvalidInput(f"--out: cannot make folder {out} ({exc.strerror})") from exc
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
-        run = run_statements(session, practice_id=practice_id, today=_day(on), actor=ACTOR,
+        run = run_statements(session, practice_id=practice_id, today=day(on), actor=ACTOR,
                              rules=rules, out_dir=out)  # fmt: skip
         payload = run.as_json()
     lines = [
@@ -244,7 +218,7 @@ def statements_collections(
     days: int | None = typer.Option(
         None, "--days", help="... when the first of them is this many days old (90)."
     ),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -255,7 +229,7 @@ def statements_collections(
     rules = _rules(collections_statements=statements, collections_days=days)
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
-        flagged, closed = flag_collections(session, practice_id=practice_id, today=_day(on),
+        flagged, closed = flag_collections(session, practice_id=practice_id, today=day(on),
                                            actor=ACTOR, rules=rules)  # fmt: skip
         payload = {"flagged": [f.as_json() for f in flagged],
                    "closed": [f.as_json() for f in closed]}  # fmt: skip
@@ -279,7 +253,7 @@ def writeoff_small_balances(
     after: int | None = typer.Option(
         None, "--after", help="... once every line of them was on this many statements (2)."
     ),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -287,10 +261,10 @@ def writeoff_small_balances(
     the rule as the reason."""
     from claims.statements.service import write_off_small_balances
 
-    rules = _rules(small_balance_cents=_cents(below, "--below"), small_balance_statements=after)
+    rules = _rules(small_balance_cents=cents(below, "--below"), small_balance_statements=after)
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
-        done = write_off_small_balances(session, practice_id=practice_id, today=_day(on),
+        done = write_off_small_balances(session, practice_id=practice_id, today=day(on),
                                         actor=ACTOR, rules=rules)  # fmt: skip
         written = [w.as_json() for w in done]
         payload = {"written_off": written, "total": _money(sum(w.amount_cents for w in done))}
@@ -304,7 +278,7 @@ def writeoff_small_balances(
 
 @credits_app.command("list")
 def credits_list(
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -312,7 +286,7 @@ def credits_list(
     recoupments not matched yet."""
     from claims.credits.service import credit_balances, open_refunds, recoupments, view
 
-    today = _day(on)
+    today = day(on)
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
         credits = credit_balances(session, practice_id=practice_id, today=today)
@@ -351,7 +325,7 @@ def credits_refund(
     account: int | None = typer.Option(
         None, "--account", help="The A/R account (ID), when the line has credits with two parties."
     ),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -359,12 +333,12 @@ def credits_refund(
     moves to refunds payable until it is paid (`claims credits pay`)."""
     from claims.credits.service import record_refund, view
 
-    today = _day(on)
+    today = day(on)
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
         refund = record_refund(
             session, practice_id=practice_id, charge_line_id=line, reason=reason, today=today,
-            actor=ACTOR, account_id=account, amount_cents=_cents(amount, "--amount"),
+            actor=ACTOR, account_id=account, amount_cents=cents(amount, "--amount"),
         )  # fmt: skip
         payload = view(refund, today).as_json()
     _emit(payload, as_json, f"refund {payload['refund_id']}: {payload['amount']} to the "
@@ -376,14 +350,14 @@ def credits_refund(
 def credits_pay(
     refund_id: int = typer.Argument(..., help="The refund recorded."),
     reference: str = typer.Option(..., "--reference", help="Our check or transfer number."),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
     """Pay a recorded refund out of cash."""
     from claims.credits.service import pay_refund, view
 
-    today = _day(on)
+    today = day(on)
     with unit_of_work() as session:
         practice_id = _practice(session, practice)
         refund = pay_refund(session, practice_id=practice_id, refund_id=refund_id,
@@ -400,7 +374,7 @@ def credits_recoup(
         None, "--plb-entry", help="... and the payer's take-back (PLB entry ID) to match to it."
     ),
     amount: str | None = typer.Option(None, "--amount", help="Part of it (default all it can)."),
-    on: str | None = _DATE,
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
@@ -409,7 +383,7 @@ def credits_recoup(
     from claims.credits.service import match_recoupment, match_recoupments, view
     from claims.errors import InvalidInput
 
-    today = _day(on)
+    today = day(on)
     if (line is None) != (plb_entry is None):
         raise InvalidInput("--line and --plb-entry: give both, or neither to match automatically")
     with unit_of_work() as session:
@@ -419,7 +393,7 @@ def credits_recoup(
                 match_recoupment(
                     session, practice_id=practice_id, plb_entry_id=plb_entry,
                     charge_line_id=line, today=today, actor=ACTOR,
-                    amount_cents=_cents(amount, "--amount"),
+                    amount_cents=cents(amount, "--amount"),
                 )
             ]  # fmt: skip
         else:

@@ -7,24 +7,12 @@ from pathlib import Path
 
 import typer
 
-from api.cli_common import ACTOR, JSON, PRACTICE, unit_of_work
+from api.cli_common import ACTOR, DATE, JSON, PRACTICE, cents, day, unit_of_work
 
 rework_app = typer.Typer(
     help="The rework queue: denials, rejections and follow-ups worked to an end.",
     no_args_is_help=True,
 )
-
-
-def _cents(value: str | None, option: str) -> int | None:
-    from claims.errors import InvalidInput
-    from claims.money import to_cents
-
-    if value is None:
-        return None
-    try:
-        return to_cents(value, field=option)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
 
 
 @rework_app.command("list")
@@ -67,8 +55,8 @@ def rework_list(
             assignee=assignee,
             claim_id=claim,
             min_age_days=min_age,
-            min_amount_cents=_cents(min_amount, "--min-amount"),
-            max_amount_cents=_cents(max_amount, "--max-amount"),
+            min_amount_cents=cents(min_amount, "--min-amount"),
+            max_amount_cents=cents(max_amount, "--max-amount"),
             deadline_before=date.fromisoformat(due_by) if due_by else None,
         )
     except ValueError as exc:
@@ -204,7 +192,7 @@ def rework_resolve(
         done = resolve(
             session, practice_id=_practice_id(session, practice), item_id=item_id,
             action=chosen, actor=ACTOR, today=date.today(), reason=reason,
-            amount_cents=_cents(amount, "--amount"),
+            amount_cents=cents(amount, "--amount"),
         )  # fmt: skip
     payload = done.as_json()
     text = f"item {item_id} closed: {done.text}"
@@ -218,25 +206,21 @@ def rework_resolve(
 
 @rework_app.command("follow-up")
 def rework_follow_up(
-    today: str | None = typer.Option(None, "--today", help="Run as of this date (ISO)."),
+    on: str | None = DATE,
     practice: str | None = PRACTICE,
     as_json: bool = JSON,
 ) -> None:
     """The daily follow-up (safe to run again): items for claims nobody answered, claims near
     their timely-filing limit and appeals with no answer; open items' priorities refreshed."""
     from api.cli import _emit, _practice_id
-    from claims.errors import InvalidInput
     from claims.rework.followup import run_follow_up
 
-    try:
-        day = date.fromisoformat(today) if today else date.today()
-    except ValueError:
-        raise InvalidInput("--today: a date as YYYY-MM-DD") from None
+    today = day(on)
     with unit_of_work() as session:
-        report = run_follow_up(session, practice_id=_practice_id(session, practice), today=day)
+        report = run_follow_up(session, practice_id=_practice_id(session, practice), today=today)
     payload = report.as_json()
     lines = [
-        f"follow-up {day}: {payload['opened_count']} item(s) opened, {report.already_open} "
+        f"follow-up {today}: {payload['opened_count']} item(s) opened, {report.already_open} "
         f"already open, {report.reprioritized} priorities changed"
     ]
     lines += [
