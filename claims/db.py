@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 import claims.models  # noqa: F401  (every table mapped before the first session)
@@ -70,7 +71,8 @@ def insert_rows(
 
     For bulk paths: a Core insert builds and processes a dict per row, which costs more than
     the database's own work for narrow rows such as ledger entries; here each column's
-    converter runs once per distinct value (a chunk has few distinct dates, codes and times).
+    converter runs once per distinct value (a chunk has few distinct dates, codes and times;
+    values equal in Python, such as 1 and True, are converted once).
     """
     if not rows:
         return
@@ -93,18 +95,43 @@ def insert_rows(
     if converters:
         by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for index, convert in converters:
-            seen: dict[Any, Any] = {}
-            converted = []
-            for value in by_column[index]:
-                try:
-                    converted.append(seen[value])
-                except KeyError:
-                    converted.append(seen.setdefault(value, convert(value)))
-                except TypeError:  # unhashable (a JSON value): converted each time
-                    converted.append(convert(value))
-            by_column[index] = converted
+            values = by_column[index]
+            try:
+                converted = {value: convert(value) for value in set(values)}
+            except TypeError:  # unhashable values (JSON): each converted on its own
+                by_column[index] = [convert(value) for value in values]
+            else:
+                by_column[index] = list(map(converted.__getitem__, values))
         params = list(zip(*by_column, strict=True))
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _copy_rows(session, table, columns, params)
+        return
     session.connection().exec_driver_sql(sql, params)
+
+
+def _copy_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """PostgreSQL: the rows through COPY, which the server takes at about twice the rate of
+    one INSERT per row (constraints and triggers apply all the same)."""
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer
+    sql = (
+        f"COPY {quote.format_table(table)} "
+        f"({', '.join(quote.format_column(table.c[name]) for name in columns)}) FROM STDIN"
+    )
+    import psycopg  # only here: SQLite installs never need it
+
+    raw = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
+    try:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # As a Core statement would fail: the SQLAlchemy exception for the driver's error.
+        raise DBAPIError.instance(
+            sql, None, exc, connection.dialect.loaded_dbapi.Error, hide_parameters=True
+        ) from exc
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:

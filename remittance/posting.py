@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, case, func, insert, select, update
+from sqlalchemy import BindParameter, Row, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from claims.adjudications.models import Adjudication, Adjustment
@@ -256,7 +256,9 @@ class Poster:
         for start in range(0, len(pcns), _IN):
             by_pcn.update(
                 (row.pcn, row)
-                for row in self._claims(Claim.patient_control_number.in_(pcns[start : start + _IN]))
+                for row in self._claims(
+                    Claim.patient_control_number.in_(_bound(pcns[start : start + _IN]))
+                )
             )
         unfound = [
             c for c in clps
@@ -265,7 +267,9 @@ class Poster:
         by_number: dict[str, list[_Claim]] = defaultdict(list)
         numbers = sorted({c.payer_claim_number for c in unfound if c.payer_claim_number})
         for start in range(0, len(numbers), _IN):
-            for row in self._claims(Claim.payer_claim_number.in_(numbers[start : start + _IN])):
+            for row in self._claims(
+                Claim.payer_claim_number.in_(_bound(numbers[start : start + _IN]))
+            ):
                 by_number[row.payer_claim_number or ""].append(row)
         by_service = self._by_patient_and_service(unfound)
         wanted = {self.chosen[c.position] for c in clps if c.position in self.chosen}
@@ -301,7 +305,7 @@ class Poster:
         ids = sorted(set(claim_ids))
         found: list[_Claim] = []
         for start in range(0, len(ids), _IN):
-            found += self._claims(Claim.id.in_(ids[start : start + _IN]))
+            found += self._claims(Claim.id.in_(_bound(ids[start : start + _IN])))
         return found
 
     def _lines(self, claim_ids: Sequence[int]) -> dict[int, list[_Line]]:
@@ -316,7 +320,7 @@ class Poster:
                     ChargeLine.service_date, ChargeLine.procedure_code,
                 )
                 .join(ChargeLine, ChargeLine.id == ClaimLine.charge_line_id)
-                .where(ClaimLine.claim_id.in_(ids[start : start + _IN]))
+                .where(ClaimLine.claim_id.in_(_bound(ids[start : start + _IN])))
                 .order_by(ClaimLine.claim_id, ClaimLine.line_number)
             )  # fmt: skip
             for row in rows:
@@ -333,7 +337,8 @@ class Poster:
                     Coverage.id, Coverage.patient_id, Coverage.payer_id, Coverage.order,
                     Coverage.effective_from, Coverage.effective_to,
                 ).where(
-                    Coverage.patient_id.in_(ids[start : start + _IN]), Coverage.active.is_(True)
+                    Coverage.patient_id.in_(_bound(ids[start : start + _IN])),
+                    Coverage.active.is_(True),
                 )
             )  # fmt: skip
             for row in rows:
@@ -371,7 +376,7 @@ class Poster:
         for start in range(0, len(members), _IN):
             rows = self.session.execute(
                 select(Coverage.patient_id, Coverage.member_id).where(
-                    Coverage.member_id.in_(members[start : start + _IN])
+                    Coverage.member_id.in_(_bound(members[start : start + _IN]))
                 )
             )
             for patient_id, member_id in rows:
@@ -390,8 +395,8 @@ class Poster:
                 .join(ChargeLine, ChargeLine.id == ClaimLine.charge_line_id)
                 .where(
                     Claim.practice_id == self.ctx.practice_id,
-                    Claim.patient_id.in_(ids[start : start + _IN]),
-                    ChargeLine.service_date.in_(days),
+                    Claim.patient_id.in_(_bound(ids[start : start + _IN])),
+                    ChargeLine.service_date.in_(_bound(days)),
                     Claim.state.not_in([s.value for s in SUPERSEDED]),
                 )
             )  # fmt: skip
@@ -421,7 +426,7 @@ class Poster:
                     Adjudication.id, Adjudication.claim_id, Adjudication.paid_cents,
                     Adjudication.charge_cents, Adjudication.status_code, Adjudication.reverses_id,
                 ).where(
-                    Adjudication.claim_id.in_(claim_ids[start : start + _IN]),
+                    Adjudication.claim_id.in_(_bound(claim_ids[start : start + _IN])),
                     Adjudication.claim_line_id.is_(None),
                 )
             ).all()  # fmt: skip
@@ -448,7 +453,7 @@ class Poster:
                     Entry.remark_codes,
                 )
                 .where(
-                    Entry.adjudication_id.in_(ids[start : start + _IN]),
+                    Entry.adjudication_id.in_(_bound(ids[start : start + _IN])),
                     Entry.reverses_entry_id.is_(None),
                 )
                 .order_by(Entry.id)
@@ -696,7 +701,9 @@ class Poster:
 
     def _coverage_payers(self, coverage_ids: set[int]) -> dict[int, int]:
         rows = self.session.execute(
-            select(Coverage.id, Coverage.payer_id).where(Coverage.id.in_(sorted(coverage_ids)))
+            select(Coverage.id, Coverage.payer_id).where(
+                Coverage.id.in_(_bound(sorted(coverage_ids)))
+            )
         )
         return {cov: payer for cov, payer in rows}
 
@@ -940,7 +947,7 @@ class Poster:
                 select(Entry.charge_line_id, func.sum(signed))
                 .join(debit, debit.id == Entry.debit_account_id)
                 .join(credit, credit.id == Entry.credit_account_id)
-                .where(Entry.charge_line_id.in_(charge_lines[start : start + _IN]))
+                .where(Entry.charge_line_id.in_(_bound(charge_lines[start : start + _IN])))
                 .group_by(Entry.charge_line_id)
             )
             open_lines.update(cl for cl, total in rows if total)
@@ -1059,6 +1066,12 @@ class Poster:
             )  # fmt: skip
         ledger.post(self.session, practice_id=ctx.practice_id, postings=postings)
         self._add_items(items)
+
+
+def _bound(values: Sequence[object]) -> BindParameter[object]:
+    """The values of an IN list as one expanding parameter: SQLAlchemy checks each value of
+    a plain list when the statement is built, which costs more than the query for 500."""
+    return bindparam(None, list(values), expanding=True)
 
 
 def _insert(session: Session, model: type[Base], rows: list[dict[str, object]]) -> None:

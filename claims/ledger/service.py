@@ -121,7 +121,9 @@ def scoped_accounts(
             (scope, account_id)
             for scope, account_id in session.execute(
                 select(column, Account.id).where(
-                    Account.practice_id == practice_id, Account.kind == kind, column.in_(chunk)
+                    Account.practice_id == practice_id,
+                    Account.kind == kind,
+                    column.in_(bindparam(None, chunk, expanding=True)),
                 )
             )
         )
