@@ -66,6 +66,8 @@ from remittance.report import FileReport
 
 _PATIENT = AdjustmentGroup.PATIENT_RESPONSIBILITY
 Money = Annotated[Decimal, Field(decimal_places=2, max_digits=15)]
+# CAS04 units, stored as integer thousandths: finer or larger ones are refused here, by field.
+Quantity = Annotated[Decimal, Field(decimal_places=3, max_digits=15)]
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9.\-]+$")]
 
 
@@ -79,7 +81,7 @@ class EobAdjustment(_Strict):
     group: AdjustmentGroup
     reason: Code
     amount: Money
-    quantity: Decimal | None = None
+    quantity: Quantity | None = None
 
 
 class EobLine(_Strict):
@@ -150,7 +152,9 @@ def read_eob(content: bytes, *, name: str | None = None) -> Eob:
     where = name or "EOB"
     try:
         data = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError: bad UTF-8, bad JSON, or an integer longer than Python converts (4300
+        # digits); RecursionError: nesting deeper than the parser goes.
         raise InvalidInput(f"{where}: not a JSON document ({exc})") from None
     try:
         return Eob.model_validate(data)

@@ -205,6 +205,37 @@ def test_not_json_and_amounts_as_numbers(session: Session, office) -> None:  # t
         read_eob(json.dumps(_eob()).replace('"200.00"', '"2OO.00"', 1).encode())
 
 
+def test_numbers_json_or_the_model_cannot_hold_are_refused_naming_the_field(
+    session: Session, office
+) -> None:  # type: ignore[no-untyped-def]
+    """A quantity finer than a thousandth or too large for its column, and an integer longer
+    than Python converts (4300 digits), are bad input: refused whole, not a crash."""
+    golden_claim(session, office, "EOB1", [("99213", 20000)])
+    golden_claim(session, office, "EOB2", [("97110", 12500)])
+    for quantity, named in (
+        (
+            "0.0001",
+            "claims[0].lines[0].adjustments[0].quantity: Decimal input should have no "
+            "more than 3 decimal places",
+        ),
+        (
+            "1e30",
+            "claims[0].lines[0].adjustments[0].quantity: Decimal input should have no "
+            "more than 15 digits",
+        ),
+    ):
+        document = _eob()
+        document["claims"][0]["lines"][0]["adjustments"][0]["quantity"] = quantity
+        report = _post(session, office, document)
+        assert report.status == "rejected", report.as_json()
+        assert named in (report.error or ""), report.error
+    huge = json.dumps(_eob()).replace('"170.00"', "1" + "0" * 5000, 1)
+    report = _post(session, office, huge)
+    assert report.status == "rejected"
+    assert "not a JSON document" in (report.error or ""), report.error
+    assert _remittances(session) == 0
+
+
 def test_an_unmatched_eob_claim_waits_in_unapplied_cash_and_is_applied_by_hand(
     session: Session, office
 ) -> None:  # type: ignore[no-untyped-def]
