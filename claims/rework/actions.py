@@ -29,7 +29,7 @@ from claims.adjudications.models import Adjudication
 from claims.base import utcnow
 from claims.claim import service as claim_service
 from claims.claim.models import Claim, ClaimLine, Frequency
-from claims.claim.state import ClaimState, Event
+from claims.claim.state import SUPERSEDED, ClaimState, Event
 from claims.encounters.models import ChargeLine, Encounter
 from claims.errors import InvalidInput, StateError
 from claims.files.models import Direction, FileKind, FileStatus
@@ -283,6 +283,16 @@ def _move(job: _Job, source: int, target: int, kind: EntryKind, what: str) -> Re
     """Move the claim's open balance on `source` (or the job's amount of it, first lines
     first) to `target`, line by line; the claim closes when nothing is left open on any A/R."""
     session, item, claim = job.session, job.item, job.claim
+    # The lines' balance belongs to the version that superseded this one: moving it here
+    # would record SETTLED on the old claim and leave the live one open.
+    later = session.scalar(
+        select(Claim.id).where(Claim.previous_claim_id == claim.id).order_by(Claim.id.desc())
+    )
+    if claim.state in SUPERSEDED and later is not None:
+        raise StateError(
+            f"claim {claim.id} is {claim.state.value}: claim {later} took its place; work on "
+            "that one"
+        )
     open_by_line = _open_by_line(session, claim, source)
     available = sum(cents for cents in open_by_line.values() if cents > 0)
     if available <= 0:

@@ -335,3 +335,29 @@ def test_items_that_are_not_a_claims_or_are_closed_are_refused(
     session.flush()
     with pytest.raises(InvalidInput, match="claims unapplied apply"):
         _do(session, office, money, Action.WRITE_OFF)
+
+
+def test_money_actions_on_a_superseded_claim_are_refused_and_name_the_live_version(
+    session: Session, office: Office, denied: Denied
+) -> None:
+    """After a correction, a second item left open on the old version must not write off or
+    transfer the lines' balance there: the SETTLED step would land on the replaced claim and
+    the corrected version, which now owes nothing, would stay open and be sent."""
+    claim, item = denied
+    other = ReworkItem(
+        practice_id=office.practice.id, claim_id=claim.id, source=Source.FOLLOW_UP,
+        category=Category.OTHER, codes="NO-RESPONSE", summary="s", amount_cents=12500,
+    )  # fmt: skip
+    session.add(other)
+    session.flush()
+    new_id = _do(session, office, item, Action.CORRECT, reason="wrong modifier").new_claim_id
+    before = count_rows(session, Entry)
+
+    for action in (Action.WRITE_OFF, Action.TRANSFER_PATIENT):
+        with pytest.raises(StateError, match=rf"replaced.*claim {new_id}"):
+            _do(session, office, other, action)
+
+    assert count_rows(session, Entry) == before
+    assert _payer_balance(session, office, claim) == 12500
+    session.refresh(other)
+    assert other.status is ItemStatus.OPEN
