@@ -7,7 +7,7 @@ never opened twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -175,14 +175,12 @@ def _unanswered_appeals(session: Session, practice_id: int, today: date) -> list
     )
     out: list[Candidate] = []
     for appeal, claim in rows:
-        # An adjudication after the appeal was filed is the payer's answer.
+        # An adjudication recorded after the appeal is the payer's answer: compared by the
+        # moment, not the day, since the denial being appealed often arrives that same day.
         answered = session.scalar(
             select(func.count())
             .select_from(Adjudication)
-            .where(
-                Adjudication.claim_id == claim.id,
-                Adjudication.created_at >= datetime.combine(appeal.filed_on, time.min, tzinfo=UTC),
-            )
+            .where(Adjudication.claim_id == claim.id, Adjudication.created_at > appeal.created_at)
         )
         if answered:
             continue

@@ -149,3 +149,48 @@ def test_priorities_follow_the_days_left(session: Session, office: Office) -> No
     assert report.reprioritized >= 1 and item.priority == 500 * 2  # 31-90 days left
     run_follow_up(session, practice_id=office.practice.id, today=TODAY + timedelta(days=55))
     assert item.priority == 500 * 4  # a week left
+
+
+def test_a_denial_posted_earlier_on_the_day_of_the_appeal_is_not_its_answer(
+    session: Session, office: Office
+) -> None:
+    """The 835 that denied the claim in the morning, appealed in the afternoon, is not the
+    payer's answer to the appeal: the overdue appeal is still followed up."""
+    from claims.adjudications.models import Adjudication
+
+    claim = _claim(session, office, "SAMEDAY", ClaimState.DENIED, sent_days_ago=90)
+    filed = TODAY - timedelta(days=50)
+    session.add(
+        Adjudication(
+            practice_id=office.practice.id, claim_id=claim.id, payer_id=claim.payer_id,
+            coverage_id=claim.coverage_id, status_code="4", charge_cents=10000, paid_cents=0,
+            adjudicated_on=filed,
+            created_at=datetime.combine(filed, datetime.min.time(), tzinfo=UTC)
+            + timedelta(hours=9),
+        )
+    )  # fmt: skip
+    stored, _ = store_file(
+        session, practice_id=office.practice.id, content=b"%PDF", direction=Direction.OUTBOUND,
+        kind=FileKind.OTHER, name="letter.pdf", actor=ACTOR, status=FileStatus.SENT,
+    )  # fmt: skip
+    item = ReworkItem(
+        practice_id=office.practice.id, claim_id=claim.id, source=Source.REMIT_835,
+        category=Category.CODING, codes="CO-4", summary="s", amount_cents=10000,
+    )  # fmt: skip
+    session.add(item)
+    session.flush()
+    session.add(
+        Appeal(
+            practice_id=office.practice.id, claim_id=claim.id, item_id=item.id, level=1,
+            filed_on=filed, answer_due=TODAY - timedelta(days=5), amount_cents=10000,
+            reason="r", letter_file_id=stored.id, actor=ACTOR,
+            created_at=datetime.combine(filed, datetime.min.time(), tzinfo=UTC)
+            + timedelta(hours=15),
+        )
+    )  # fmt: skip
+    session.flush()
+
+    run_follow_up(session, practice_id=office.practice.id, today=TODAY)
+
+    (overdue,) = _items(session, APPEAL_NO_ANSWER)
+    assert overdue.claim_id == claim.id
