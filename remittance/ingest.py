@@ -55,7 +55,9 @@ _FILE_KINDS = {
 def detect_kind(content: bytes, *, name: str | None = None) -> str:
     """835, 999, 277CA or TA1 from the file's own envelope (GS08 and ST01), never its name,
     or EOB for a JSON document; X12Error when it is none of these."""
-    if content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+    # An X12 file starts with ISA; a JSON object, list or string is a (perhaps mistyped) EOB,
+    # which its reader refuses by field rather than as a file with no ISA segment.
+    if content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[", b'"'):
         return EOB
     gs08 = ""
     for seg in read_segments(content, name=name):

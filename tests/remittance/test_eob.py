@@ -287,3 +287,14 @@ def test_the_guides_example_eob_pays_demo_claim_10(scratch_sqlite_url: str, tmp_
     engine.dispose()
     code, out = claims_cli(scratch_sqlite_url, "check", "--json")
     assert code == 0 and json.loads(out)["uncleared_remittances"] == []
+
+
+@pytest.mark.parametrize("document", ['[{"kind": "eob"}]', '"eob"', "\ufeff [1, 2]"])
+def test_json_that_is_not_an_object_is_refused_as_an_eob(
+    session: Session, office, document: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A list or a string typed for an EOB is told so, not that it lacks an ISA segment."""
+    report = _post(session, office, document)
+
+    assert (report.kind, report.status) == ("EOB", "rejected"), report.as_json()
+    assert "eob.json: document: Input should be a valid dictionary" in (report.error or "")
