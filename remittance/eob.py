@@ -31,13 +31,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claims.errors import InvalidInput, NotFound
 from claims.files.models import TransactionKind
-from claims.money import to_cents, to_thousandths
+from claims.money import CENT, to_cents, to_thousandths
 from claims.practice.models import Payer, Practice
 from edi.x835.balance import claim_findings, money
 from edi.x835.models import (
@@ -65,7 +65,13 @@ from remittance.ingest import Inbound
 from remittance.report import FileReport
 
 _PATIENT = AdjustmentGroup.PATIENT_RESPONSIBILITY
-Money = Annotated[Decimal, Field(decimal_places=2, max_digits=15)]
+# Amounts are kept with two places (212 is 212.00), so that the same EOB typed either way
+# hashes the same and is a duplicate, not a conflict.
+Money = Annotated[
+    Decimal,
+    Field(decimal_places=2, max_digits=15),
+    AfterValidator(lambda d: d.quantize(CENT)),
+]
 # CAS04 units, stored as integer thousandths: finer or larger ones are refused here, by field.
 Quantity = Annotated[Decimal, Field(decimal_places=3, max_digits=15)]
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9.\-]+$")]

@@ -131,8 +131,9 @@ def test_the_same_eob_again_is_a_duplicate_and_other_content_a_conflict(
     first = _post(session, office, _eob())
     entries = session.scalar(select(func.count()).select_from(Entry))
 
-    # Typed again with other spacing and key order: the same EOB.
-    again = _post(session, office, json.dumps(_eob(), indent=2, sort_keys=True), name="again.json")
+    # Typed again with other spacing, key order and amounts written without cents: the same.
+    retyped = json.dumps(_eob(), indent=2, sort_keys=True).replace('"170.00"', "170")
+    again = _post(session, office, retyped, name="again.json")
     changed = _eob()
     changed["claims"][0]["payer_claim_number"] = "PAPER-9"
     conflict = _post(session, office, changed, name="changed.json")
