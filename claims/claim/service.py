@@ -26,7 +26,7 @@ from claims.errors import InvalidInput, NotFound
 from claims.patients.models import Coverage
 from claims.practice.models import Payer
 from claims.rework.models import Category, ReworkItem, Source
-from claims.rework.service import open_item
+from claims.rework.service import REOPENING, open_item
 
 # Letters and digits without the look-alikes (0/O, 1/I/L): CLM01 gets read aloud on phones.
 _PCN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -448,7 +448,7 @@ def _reopening_task(
         claim_id=claim.id,
         source=Source.FOLLOW_UP,
         category=Category.OTHER,
-        codes="REOPENING",
+        codes=REOPENING,
         summary=(
             f"{payer.name} takes no corrected or void claims (frequency 7/8): request a "
             f"reopening or file an appeal to {action} claim {claim.patient_control_number}"

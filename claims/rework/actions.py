@@ -42,6 +42,7 @@ from claims.practice.models import BillingProvider, Payer
 from claims.rework.letter import AppealLetter, LetterLine, render_appeal_letter
 from claims.rework.models import Appeal, ItemStatus, ReworkItem, ReworkNote, Source
 from claims.rework.queue import ACTION, open_item_for_update
+from claims.rework.service import REOPENING
 
 # A payer is asked for its answer this many days after an appeal is filed (follow-up opens an
 # item then); most payers answer first-level appeals within 30 to 60 days.
@@ -154,6 +155,11 @@ class _Job:
 
 def _correct(job: _Job) -> Resolution:
     claim = job.claim
+    if job.item.codes == REOPENING:
+        raise StateError(
+            f"rework item {job.item.id} is a reopening task: the payer takes no corrected "
+            "claims, so ask it to reopen the claim and record that with --action appeal"
+        )
     made = claim_service.correct_claim(
         job.session, claim=claim, actor=job.actor, reason=job.why, today=job.today
     )

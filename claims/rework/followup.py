@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from claims.adjudications.models import Adjudication
-from claims.claim.models import Claim, ClaimLine
+from claims.claim.models import Claim, ClaimLine, Frequency
 from claims.claim.state import IN_FLIGHT, UNSENT, ClaimState
 from claims.encounters.models import ChargeLine
 from claims.practice.models import Payer
@@ -143,6 +143,8 @@ def _near_filing_limit(session: Session, practice_id: int, today: date) -> list[
         .where(
             Claim.practice_id == practice_id,
             Claim.state.in_([s.value for s in _NOT_FILED]),
+            # A void cancels what the payer has: no filing limit to meet.
+            Claim.frequency != Frequency.VOID,
         )
     )
     out: list[Candidate] = []

@@ -1,4 +1,4 @@
-"""Opening rework items (the queue itself, its filters and actions, come with issue 7)."""
+"""Opening rework items and their priority (the queue and its actions: queue.py, actions.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from claims.rework.models import Category, ReworkItem, Source
+
+REOPENING = "REOPENING"  # the codes of a task opened where the payer takes no frequency 7/8
 
 
 def priority(*, amount_cents: int, deadline: date | None, today: date) -> int:

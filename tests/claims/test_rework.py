@@ -308,6 +308,9 @@ def test_correct_sends_a_replacement_or_opens_a_reopening_task(
     assert task is not None and task.codes == "REOPENING" and task.status is ItemStatus.OPEN
     session.refresh(task_for)
     assert task_for.status is ItemStatus.CLOSED
+    # The task itself is worked with the payer (an appeal), not corrected into another task.
+    with pytest.raises(StateError, match="reopening task"):
+        _do(session, office, task, Action.CORRECT)
 
 
 def test_void(session: Session, office: Office, denied: Denied) -> None:

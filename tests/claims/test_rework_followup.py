@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from claims.claim.models import Claim
+from claims.claim.models import Claim, Frequency
 from claims.claim.state import ClaimState
 from claims.files.models import Direction, FileKind, FileStatus
 from claims.files.service import store_file
@@ -94,6 +94,9 @@ def test_claims_near_their_filing_limit(session: Session, office: Office) -> Non
                   service=TODAY - timedelta(days=100))  # fmt: skip
     _claim(session, office, "WITHPAYER", ClaimState.ACCEPTED, sent_days_ago=1,
            service=TODAY - timedelta(days=89))  # fmt: skip
+    void = _claim(session, office, "VOID", ClaimState.READY, sent_days_ago=None,
+                  service=TODAY - timedelta(days=100))  # fmt: skip
+    void.frequency = Frequency.VOID  # cancels what the payer has: no limit to meet
 
     run_follow_up(session, practice_id=office.practice.id, today=TODAY)
 
