@@ -12,9 +12,7 @@
 # a chunk without line breaks, indents or empty segments (one regex search says so) goes
 # straight to the parser, others are cleaned segment by segment. The parser's loop keeps its
 # state in local variables and handles the segments of every claim inline; the rest goes
-# through methods. A CAS, DTM, AMT or SVC whose text the file has shown before is taken from
-# a bounded memo of that file (SegmentMemo) without being split again. Where the time goes,
-# and what was measured: bench/README.md, "835 parsing".
+# through methods. Where the time goes, and what was measured: bench/README.md, "835 parsing".
 
 from __future__ import annotations
 
@@ -25,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from edi.x12 import SegmentReader, X12Error, parse_isa_delimiters, read_segments
 from edi.x835.models import (
@@ -66,11 +64,6 @@ _date_memo: dict[str, date] = {}
 _decimal_memo: dict[str, Decimal] = {}
 _procedure_memo: dict[str, dict[str, Procedure]] = {}  # by component separator, then text
 _PAD = [""] * 25
-_CAS, _DTM, _AMT, _SVC = "CAS", "DTM", "AMT", "SVC"
-# How many distinct CAS, DTM, AMT and SVC segments one file's memo keeps (SegmentMemo): 3,000
-# entries, under 1 MB however large the file. Larger memos hit more often (96% at 50,000) but
-# grow with the file, which tests/edi's flat-memory test rightly refuses.
-_SEGMENT_ROOM = {_CAS: 1000, _DTM: 1000, _AMT: 500, _SVC: 500}
 _ENVELOPE = frozenset({"ISA", "GS", "ST", "GE", "IEA"})
 _CHUNK = 1 << 16  # characters read at a time: about 190 claims
 # The named tuples of the hot loop are built with tuple.__new__, skipping the Python-level
@@ -139,7 +132,6 @@ class Reader835:
         isa: list[str] | None = None
         gs: list[str] | None = None
         st: TransactionBuilder | None = None
-        memo = SegmentMemo()
         groups = transactions = 0
         gs_position = isa_position = position = 0
         for first, raws in _batches(self._segments):
@@ -181,7 +173,6 @@ class Reader835:
                         element=separator,
                         repetition=delimiters.repetition,
                         segment=terminator,
-                        memo=memo,
                     )
                 elif sid == "GS":
                     if isa is None or gs is not None:
@@ -310,22 +301,6 @@ def _batches(reader: SegmentReader) -> Iterator[tuple[int, list[str]]]:
         reader.warnings.append("spaces before segments")
 
 
-class SegmentMemo:
-    """What the CAS, DTM, AMT and SVC segments of one file said, by their text, while it lasts.
-
-    These segments repeat (service dates, fee schedule amounts and adjustments), and a segment
-    met again skips its split and every element lookup. Values hold what the segment says,
-    never its position or the loop it goes to, which are decided each time it is met. Each
-    kind keeps its first few hundred distinct texts (_SEGMENT_ROOM): memory stays flat.
-    """
-
-    __slots__ = ("known", "room")
-
-    def __init__(self) -> None:
-        self.known: dict[str, tuple[Any, ...]] = {}
-        self.room = dict(_SEGMENT_ROOM)
-
-
 class _Loop:
     """The header, payer (N1*PR) or payee (N1*PE) loop while it is read."""
 
@@ -371,10 +346,8 @@ class TransactionBuilder:
         element: str = "*",
         repetition: str = "^",
         segment: str = "~",
-        memo: SegmentMemo | None = None,
     ) -> None:
         self.component = component
-        self.memo = memo if memo is not None else SegmentMemo()
         self.element = element
         self.source = source
         self.position = position
@@ -465,54 +438,7 @@ class TransactionBuilder:
         decimals = _decimal_memo.get
         groups = GROUPS.get
         new = _new
-        memo = self.memo
-        remembered = memo.known
-        known = remembered.get
-        room = memo.room  # left for each kind: a test inline, not a call on every new text
-        CAS, DTM, SVC = _CAS, _DTM, _SVC  # locals: the cheapest names to load
         for pos, raw in enumerate(islice(raws, start, None), position):
-            # A CAS, DTM, AMT or SVC met before in this file comes back whole: no split.
-            what = known(raw)
-            if what is not None:
-                kind = what[0]
-                if kind is CAS:
-                    adjustment = new(Adjustment, (what[1], what[2], what[3], None, pos))
-                    if line is not None:
-                        line.adjustments += (adjustment,)
-                    elif claim is not None:
-                        claim.adjustments += (adjustment,)
-                    else:
-                        raise self._error("CAS before any CLP", pos, kind)
-                elif kind is DTM:
-                    if line is not None:
-                        line.dates += (new(DateValue, (what[1], what[2], pos)),)
-                    elif claim is not None:
-                        claim.dates += (new(DateValue, (what[1], what[2], pos)),)
-                    else:
-                        self._into(pos, kind).dates += (new(DateValue, (what[1], what[2], pos)),)
-                elif kind is SVC:
-                    if claim is None:
-                        raise self._error("SVC before any CLP", pos, kind)
-                    line = ServiceLine(
-                        len(claim.lines) + 1,
-                        what[1],
-                        what[2],
-                        what[3],
-                        what[4],
-                        what[5],
-                        what[6],
-                        what[7],
-                        pos,
-                    )
-                    claim.lines += (line,)
-                else:  # AMT
-                    if line is not None:
-                        line.amounts += (new(Amount, (what[1], what[2], pos)),)
-                    elif claim is not None:
-                        claim.amounts += (new(Amount, (what[1], what[2], pos)),)
-                    else:
-                        self._into(pos, kind).amounts += (new(Amount, (what[1], what[2], pos)),)
-                continue
             e = raw.split(separator)
             sid = e[0]
             if sid == "CAS":
@@ -533,10 +459,6 @@ class TransactionBuilder:
                     claim.adjustments += adjustments
                 else:
                     raise self._error("CAS before any CLP", pos, sid)
-                if room[CAS] and len(e) == 4:
-                    room[CAS] -= 1
-                    first = adjustments[0]
-                    remembered[raw] = (CAS, first.group, first.reason, first.amount_cents)
             elif sid == "DTM":
                 if len(e) < 3:
                     e += _PAD
@@ -547,9 +469,6 @@ class TransactionBuilder:
                     claim.dates += (new(DateValue, (e[1], value, pos)),)
                 else:
                     self._into(pos, sid).dates += (new(DateValue, (e[1], value, pos)),)
-                if room[DTM]:
-                    room[DTM] -= 1
-                    remembered[raw] = (DTM, e[1], value)
             elif sid == "SVC":
                 if claim is None:
                     raise self._error("SVC before any CLP", pos, sid)
@@ -562,33 +481,18 @@ class TransactionBuilder:
                 if paid is None:
                     paid = self._cents(pos, e, 3)
                 units = (decimals(e[5]) or self._decimal(pos, e, 5)) if e[5] else None
-                procedure = procedures(e[1]) or self._procedure(pos, e, 1)
-                original = self._procedure(pos, e, 6) if e[6] else None
-                original_units = self._decimal(pos, e, 7) if e[7] else None
                 line = ServiceLine(
                     len(claim.lines) + 1,
-                    procedure,
+                    procedures(e[1]) or self._procedure(pos, e, 1),
                     charge,
                     paid,
                     e[4] or None,
                     units,
-                    original,
-                    original_units,
+                    self._procedure(pos, e, 6) if e[6] else None,
+                    self._decimal(pos, e, 7) if e[7] else None,
                     pos,
                 )
                 claim.lines += (line,)
-                # Read with the other component separator (a warning, once per file), an SVC
-                # is not remembered: each file that does so is to get its warning.
-                if (
-                    room[SVC]
-                    and procedures(e[1]) is procedure
-                    and (original is None or procedures(e[6]) is original)
-                ):
-                    room[SVC] -= 1
-                    remembered[raw] = (
-                        SVC, procedure, charge, paid, e[4] or None, units, original,
-                        original_units,
-                    )  # fmt: skip
             elif sid == "REF":
                 if len(e) < 3:
                     e += _PAD
@@ -610,9 +514,6 @@ class TransactionBuilder:
                     claim.amounts += (new(Amount, (e[1], amount, pos)),)
                 else:
                     self._into(pos, sid).amounts += (new(Amount, (e[1], amount, pos)),)
-                if room[_AMT]:
-                    room[_AMT] -= 1
-                    remembered[raw] = (_AMT, e[1], amount)
             elif sid == "NM1":
                 if claim is None or line is not None:
                     raise self._error("NM1 outside a claim's names (loop 2100)", pos, sid)
@@ -621,7 +522,7 @@ class TransactionBuilder:
                 claim.people += (
                     Person(
                         e[1],
-                        True if e[2] == "2" else False,  # noqa: SIM210 (specialised)
+                        e[2] == "2",
                         e[3],
                         e[4] or None,
                         e[5] or None,
