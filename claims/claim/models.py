@@ -5,7 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from claims.base import Base, Cents, IdType, str_enum, utcnow
@@ -32,6 +40,8 @@ class Claim(Base):
     __table_args__ = (
         UniqueConstraint("practice_id", "patient_control_number"),
         CheckConstraint("total_charge_cents >= 0", name="total_not_negative"),
+        # 835 matching falls back to CLP07, and a PLB names claims by it.
+        Index("ix_claims_practice_id_payer_claim_number", "practice_id", "payer_claim_number"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
