@@ -16,7 +16,8 @@ each peak RSS is its own and no memo is warm:
 claims/s is wall-clock time around the read inside the child (median and best of the
 repeats), with the child's CPU time beside it, steadier on a shared machine; peak RSS is the
 child's, and `rss_start_mib` what it held before reading. One JSON line per measurement,
-then one summary line: our ratio to each peer, and the load average before and after.
+then one summary line: our ratio to each peer, the load average before and after, and
+whether our median meets the target on the wall clock and on CPU time.
 """
 
 from __future__ import annotations
@@ -201,6 +202,10 @@ def main() -> None:
         if int(str(mine_r["claims"])) >= 20000:
             met = int(str(mine_r["claims_per_s_median"])) >= TARGET
             summary[f"target {TARGET:,}/s met, {label}"] = met
+            # On a shared machine the wall clock counts other sessions' work too: say also
+            # whether the CPU time alone would meet the target.
+            on_cpu = int(str(mine_r["claims_per_cpu_s_median"])) >= TARGET
+            summary[f"target {TARGET:,}/s met on CPU time, {label}"] = on_cpu
     print(json.dumps(summary))
 
 
